@@ -1,0 +1,7 @@
+"""Test speed-ups only; everything else is base.py."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import TASKS
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS["default"] = {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}

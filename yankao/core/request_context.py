@@ -1,0 +1,29 @@
+"""Who is acting, from where, in this request or task: read by the audit trail."""
+
+import contextvars
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    user: Any = None
+    ip_address: str | None = None
+    request_id: str = ""
+
+
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "yankao_request_context", default=RequestContext()
+)
+
+
+def bind(*, user: Any = None, ip_address: str | None = None, request_id: str = "") -> contextvars.Token[RequestContext]:
+    return _current.set(RequestContext(user=user, ip_address=ip_address, request_id=request_id))
+
+
+def reset(token: contextvars.Token[RequestContext]) -> None:
+    _current.reset(token)
+
+
+def current() -> RequestContext:
+    return _current.get()

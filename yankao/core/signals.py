@@ -1,0 +1,14 @@
+"""Signal receivers that keep per-process caches fresh; business rules never live here."""
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from yankao.core.models import Rule
+from yankao.core.selectors.rules import rule_cache
+
+
+@receiver([post_save, post_delete], sender=Rule)
+def _rules_changed(**kwargs: Any) -> None:
+    rule_cache.clear()
