@@ -1,0 +1,97 @@
+"""Loads a city's reference data (agencies) and the rule table from the data files in core/data/.
+
+Idempotent: a rerun adds what is missing and leaves what an administrator edited alone.
+"""
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from yankao.core.exceptions import ApplicationError
+from yankao.core.models import Agency, Rule, RuleDateBasis, RuleStatus, RuleUnit
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    agencies_created: int
+    rules_created: int
+
+
+def city_data_path(city: str) -> Path:
+    path = DATA_DIR / "cities" / city / "agencies.toml"
+    if not path.exists():
+        raise ApplicationError(f"找不到城市「{city}」的機關資料檔：{path}")
+    return path
+
+
+def city_info(*, city: str) -> dict[str, Any]:
+    """The city's header fields of its agency file (city name, jurisdiction code)."""
+    data = tomllib.loads(city_data_path(city).read_text(encoding="utf-8"))
+    return {key: value for key, value in data.items() if key != "agency"}
+
+
+@transaction.atomic
+def seed_load(*, city: str) -> SeedResult:
+    """Create the city's agencies and the rule versions that do not exist yet."""
+    return SeedResult(agencies_created=_load_agencies(city), rules_created=_load_rules())
+
+
+def _load_agencies(city: str) -> int:
+    data = tomllib.loads(city_data_path(city).read_text(encoding="utf-8"))
+    existing = {agency.code: agency for agency in Agency.objects.all()}
+    created = 0
+    for row in data["agency"]:
+        if row["code"] in existing:
+            continue
+        parent = existing.get(row["parent"]) if row.get("parent") else None
+        if row.get("parent") and parent is None:
+            raise ApplicationError(f"機關 {row['code']} 的上級機關代碼 {row['parent']} 不存在。")
+        agency = Agency(
+            code=row["code"],
+            name=row["name"],
+            name_en=row.get("name_en", ""),
+            short_name=row.get("short_name", ""),
+            kind=row["kind"],
+            parent=parent,
+            path=f"{parent.path}/{row['code']}" if parent else row["code"],
+            sort_order=row.get("sort_order", 0),
+            code_verified=row.get("code_verified", False),
+        )
+        agency.full_clean()
+        agency.save()
+        existing[agency.code] = agency
+        created += 1
+    return created
+
+
+def _load_rules() -> int:
+    data = tomllib.loads((DATA_DIR / "rules.toml").read_text(encoding="utf-8"))
+    existing = set(Rule.objects.values_list("key", "qualifier", "effective_from"))
+    created = 0
+    for row in data["rule"]:
+        effective_from = date.fromisoformat(str(row["effective_from"]))
+        qualifier = row.get("qualifier", "")
+        if (row["key"], qualifier, effective_from) in existing:
+            continue
+        rule = Rule(
+            key=row["key"],
+            qualifier=qualifier,
+            title=row["title"],
+            value=Decimal(str(row["value"])),
+            unit=RuleUnit(row["unit"]),
+            effective_from=effective_from,
+            date_basis=RuleDateBasis(row.get("date_basis", "received")),
+            status=RuleStatus(row["status"]),
+            source=row.get("source", ""),
+        )
+        rule.full_clean()
+        rule.save()
+        created += 1
+    return created
