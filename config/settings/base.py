@@ -5,7 +5,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.csp import CSP  # type: ignore[import-untyped]
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -68,7 +68,7 @@ YANKAO_DEMO_PASSWORD = env("YANKAO_DEMO_PASSWORD")
 YANKAO_AUDIT_SEAL_GRACE_SECONDS = env("YANKAO_AUDIT_SEAL_GRACE_SECONDS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "yankao.core.admin_site.YankaoAdminConfig",  # django.contrib.admin, gated to RDEC admins
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
