@@ -1,4 +1,4 @@
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +17,10 @@ class AuditAction(models.TextChoices):
     TRANSITION = "transition", _("狀態變更")
 
 
-class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit records cannot be changed.")
 
@@ -47,13 +50,17 @@ class AuditEntry(models.Model):
     request_id = models.CharField(max_length=36, blank=True)
     detail = models.JSONField(_("說明"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = AppendOnlyQuerySet["AuditEntry"].as_manager()
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("稽核紀錄")
         verbose_name_plural = _("稽核紀錄")
-        indexes = [models.Index(fields=["target_type", "target_id", "id"], name="audit_target_idx")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "id"], name="audit_target_idx"),
+            # Auditors mostly ask "what did this person do", newest first.
+            models.Index(fields=["actor_username", "id"], name="audit_actor_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.actor_username} {self.action} {self.target_type}:{self.target_id}"
@@ -68,13 +75,20 @@ class AuditEntry(models.Model):
 
 
 class AuditSeal(models.Model):
-    """A link of the hash chain: the seal of one audit entry, in sealing order."""
+    """A link of the hash chain: the seal of one audit entry, in sealing order.
 
-    seq = models.BigAutoField(primary_key=True)
-    entry_id = models.BigIntegerField(unique=True)
-    entry_hash = models.CharField(max_length=64)
-    chain_hash = models.CharField(max_length=64)
-    sealed_at = models.DateTimeField()
+    Written only by `audit_seal_pending`, under its lock. `seq` is assigned there, contiguous from 1,
+    rather than by a database sequence: sequences leave gaps on rollback, and a gapless seq makes a
+    deleted seal visible on its own. See yankao/core/audit_chain.py.
+    """
+
+    seq = models.BigIntegerField(_("序號"), primary_key=True)
+    entry_id = models.BigIntegerField(_("稽核紀錄編號"), unique=True)
+    entry_hash = models.CharField(_("紀錄雜湊"), max_length=64)
+    chain_hash = models.CharField(_("鏈結雜湊"), max_length=64)
+    sealed_at = models.DateTimeField(_("封存時間"), db_index=True)
+
+    objects = AppendOnlyQuerySet["AuditSeal"].as_manager()
 
     class Meta:
         ordering = ["seq"]
@@ -83,3 +97,11 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal {self.seq} of entry {self.entry_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Audit seals cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("Audit seals cannot be deleted.")
