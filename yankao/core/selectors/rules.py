@@ -92,7 +92,9 @@ def rule_get(*, key: str, on: date, qualifier: str = "") -> RuleVersion:
             if version.effective_from <= on:
                 return version
     if not known:
-        raise RuleNotInForceError(f"規則「{key}」不存在，請研考會系統管理者於規則表中建立。", extra={"key": key})
+        raise RuleNotInForceError(
+            f"規則「{key}」不存在，請研考會系統管理者於規則表中建立。", extra={"key": key}
+        )
     raise RuleNotInForceError(
         f"規則「{key}」在 {on.isoformat()} 尚未生效（最早版本生效日晚於該日）。",
         extra={"key": key, "on": on.isoformat()},
