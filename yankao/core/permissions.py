@@ -42,3 +42,8 @@ def can_administer(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return bool(user.is_superuser or (user.is_staff and user.role == Role.RDEC_ADMIN))
+
+
+def can_read_audit_trail(user: Any) -> bool:
+    """True for auditors and RDEC system administrators: the only readers of the audit trail."""
+    return is_staff_member(user) and user.role in {Role.AUDITOR, Role.RDEC_ADMIN}
