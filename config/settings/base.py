@@ -28,6 +28,7 @@ env = environ.Env(
     STATIC_ROOT=(str, str(VAR_DIR / "static")),
     MEDIA_ROOT=(str, str(VAR_DIR / "media")),
     LOG_LEVEL=(str, "INFO"),
+    YANKAO_BENCH_BARE_VIEW=(bool, False),  # set by `yankao bench` on its own server only
 )
 
 YANKAO_ENVIRONMENT = env("YANKAO_ENVIRONMENT")
@@ -66,6 +67,8 @@ _first, _, _last = env("YANKAO_CALENDAR_YEARS").partition("-")
 YANKAO_CALENDAR_YEARS = (int(_first), int(_last or _first))
 YANKAO_DEMO_PASSWORD = env("YANKAO_DEMO_PASSWORD")
 YANKAO_AUDIT_SEAL_GRACE_SECONDS = env("YANKAO_AUDIT_SEAL_GRACE_SECONDS")
+# The bare JSON view at /_bench/bare that the HTTP benchmarks compare against (config/urls.py).
+YANKAO_BENCH_BARE_VIEW = env("YANKAO_BENCH_BARE_VIEW")
 
 INSTALLED_APPS = [
     "yankao.core.admin_site.YankaoAdminConfig",  # django.contrib.admin, gated to RDEC admins
