@@ -5,10 +5,16 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from yankao.core.models import Rule
+from yankao.core.models import CalendarOverride, Rule
 from yankao.core.selectors.rules import rule_cache
+from yankao.core.working_days import calendar_cache
 
 
 @receiver([post_save, post_delete], sender=Rule)
 def _rules_changed(**kwargs: Any) -> None:
     rule_cache.clear()
+
+
+@receiver([post_save, post_delete], sender=CalendarOverride)
+def _calendar_overrides_changed(**kwargs: Any) -> None:
+    calendar_cache.clear()
