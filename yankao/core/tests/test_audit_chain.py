@@ -43,8 +43,9 @@ def test_each_link_depends_on_the_previous_one():
     # given two entries chained in one order and in the other
     first, second = entry_hash(_entry(id=1)), entry_hash(_entry(id=2))
     forward = chain_hash_next(previous=chain_hash_next(previous=GENESIS, entry_hash=first), entry_hash=second)
-    backward = chain_hash_next(previous=chain_hash_next(previous=GENESIS, entry_hash=second), entry_hash=first)
+    backward = chain_hash_next(
+        previous=chain_hash_next(previous=GENESIS, entry_hash=second), entry_hash=first
+    )
     # then the heads differ
     assert forward != backward
     assert len(forward) == 64
-

@@ -1,5 +1,6 @@
 import threading
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -15,7 +16,10 @@ ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 def _record(n: int = 1) -> list[AuditEntry]:
-    return [audit_record(action="update", target_type="core.rule", target_id=i, fields=["value"]) for i in range(n)]
+    return [
+        audit_record(action="update", target_type="core.rule", target_id=i, fields=["value"])
+        for i in range(n)
+    ]
 
 
 def _verify() -> audit_chain.ChainVerification:
@@ -72,10 +76,13 @@ def test_an_entry_that_committed_late_is_sealed_at_the_end_of_the_chain():
     assert _verify().ok
 
 
-def _set_occurred_at(entry: AuditEntry, when: object) -> None:
+def _set_occurred_at(entry: AuditEntry, when: datetime) -> None:
     # Entries cannot be changed through the application; the test sets up history with raw SQL.
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE core_auditentry SET occurred_at = %s WHERE id = %s", [when, entry.pk])
+        cursor.execute(
+            "UPDATE core_auditentry SET occurred_at = %s WHERE id = %s",
+            [connection.ops.adapt_datetimefield_value(when), entry.pk],
+        )
 
 
 @pytest.mark.django_db
@@ -109,7 +116,9 @@ def test_a_deferring_task_backend_gets_one_sealing_task_per_grace_period(monkeyp
     assert timedelta(seconds=10) < run_after - timezone.now() <= timedelta(seconds=11)
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="SQLite serialises writers itself; the lock matters on PostgreSQL")
+@pytest.mark.skipif(
+    not ON_POSTGRESQL, reason="SQLite serialises writers itself; the lock matters on PostgreSQL"
+)
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sealers_and_writers_never_fork_the_chain():
@@ -118,12 +127,12 @@ def test_concurrent_sealers_and_writers_never_fork_the_chain():
     errors: list[BaseException] = []
     start = threading.Barrier(6)
 
-    def run(work: object) -> None:
+    def run(work: Callable[[], object]) -> None:
         try:
             start.wait()
             for _ in range(5):
-                work()  # type: ignore[operator]
-        except BaseException as error:  # noqa: BLE001
+                work()
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()
