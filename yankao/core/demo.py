@@ -15,6 +15,7 @@ from django.db.models import Q
 from yankao.core.demo_framework import DemoContext, demo_generator_register
 from yankao.core.exceptions import ApplicationError
 from yankao.core.models import Agency, CalendarOverride, Role, User
+from yankao.core.services.calendar import calendar_override_remove, calendar_override_set
 from yankao.core.services.seed import seed_load
 
 VERSION = "1"
@@ -191,18 +192,18 @@ def _typhoon_closures(ctx: DemoContext) -> None:
         day = ctx.target("date", date, table=row)
         typhoon = ctx.target("name", str, table=row)
         verified = ctx.target("verified", bool, table=row, default=False)
-        # Written through the model until the calendar service (calendar_override_set) lands; saving
-        # one row at a time fires the signals that refresh the working-day calendar.
-        override = CalendarOverride.objects.filter(date=day).first() or CalendarOverride(date=day)
-        if override.pk and override.kind != CalendarOverride.Kind.TYPHOON:
+        existing = CalendarOverride.objects.filter(date=day).first()
+        if existing is not None and existing.kind != CalendarOverride.Kind.TYPHOON:
             # An imported official calendar or an admin's correction already decides this day.
             continue
-        override.is_working_day = False
-        override.kind = CalendarOverride.Kind.TYPHOON
-        override.reason = f"{typhoon}停止上班"[:200]
-        override.verified = verified
-        override.full_clean()
-        override.save()
+        calendar_override_set(
+            date=day,
+            is_working_day=False,
+            kind=CalendarOverride.Kind.TYPHOON,
+            reason=f"{typhoon}停止上班",
+            verified=verified,
+            actor=None,  # the system: the demo build is run by whoever runs the server
+        )
 
 
 def _typhoon_days(ctx: DemoContext) -> list[date]:
@@ -216,7 +217,11 @@ def _typhoon_days(ctx: DemoContext) -> list[date]:
 def core_demo_reset(ctx: DemoContext) -> None:
     """Remove the demo accounts and the typhoon closures the targets list; agencies and rules stay."""
     User.objects.filter(_demo_users()).delete()
-    CalendarOverride.objects.filter(kind=CalendarOverride.Kind.TYPHOON, date__in=_typhoon_days(ctx)).delete()
+    closures = CalendarOverride.objects.filter(
+        kind=CalendarOverride.Kind.TYPHOON, date__in=_typhoon_days(ctx)
+    )
+    for day in closures.values_list("date", flat=True):
+        calendar_override_remove(date=day, actor=None)
 
 
 def core_demo_has_data() -> bool:
