@@ -90,6 +90,16 @@ def _fresh_rule_cache() -> Iterator[None]:
     rule_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache() -> Iterator[None]:
+    """Each test sees the calendar overrides of its own database (a rolled-back typhoon day is gone)."""
+    from yankao.core.working_days import calendar_cache
+
+    calendar_cache.clear()
+    yield
+    calendar_cache.clear()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under CI=true a skipped test is a failure: every part of the suite must have run."""
     if os.environ.get("CI") != "true":
