@@ -14,6 +14,9 @@ from django.core.management import call_command
 
 from yankao.core.models import Agency, Role, User
 
+# Browser-test fixtures (Playwright on the system Chromium): page, login_as, assert_accessible.
+pytest_plugins = ["yankao.testing.browser"]
+
 PUBLIC_WORKS = "397010000A"  # 工務局
 ENVIRONMENT = "397017000A"  # 環境保護局
 EDUCATION = "397004000A"  # 教育局

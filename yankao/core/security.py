@@ -1,6 +1,6 @@
 """Login lockout parameters for django-axes, read from the rule table."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -17,3 +17,18 @@ def login_cooloff(request: Any = None) -> timedelta:
 
     rule = rule_get(key="security.login_lockout_minutes", on=timezone.localdate())
     return timedelta(minutes=float(rule.value))
+
+
+def login_locked_until(*, username: str) -> datetime | None:
+    """When a locked account may try again, or None when the account is not locked.
+
+    A refused attempt during the lockout does not extend it (axes' default), so the lock ends one
+    cool-off after the last recorded failure.
+    """
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.filter(username=username).order_by("-attempt_time").first()
+    if attempt is None or attempt.failures_since_start < login_failure_limit():
+        return None
+    until: datetime = attempt.attempt_time + login_cooloff()
+    return until if until > timezone.now() else None

@@ -49,3 +49,16 @@ def agency_tree() -> list[AgencyNode]:
         parent = nodes.get(agency.parent_id) if agency.parent_id else None
         (parent.children if parent else roots).append(nodes[agency.pk])
     return roots
+
+
+def agency_list_in_tree_order() -> list[tuple[Agency, int]]:
+    """Every active agency with its depth (0 for the root), parents before their children."""
+    rows: list[tuple[Agency, int]] = []
+
+    def walk(nodes: list[AgencyNode], depth: int) -> None:
+        for node in nodes:
+            rows.append((node.agency, depth))
+            walk(node.children, depth + 1)
+
+    walk(agency_tree(), 0)
+    return rows

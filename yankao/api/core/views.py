@@ -1,0 +1,152 @@
+"""The API over core: who am I, the agency tree, the working-day calendar."""
+
+from datetime import date
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from yankao.core.exceptions import InvalidDateError
+from yankao.core.models import Agency, Role
+from yankao.core.permissions import is_city_wide
+from yankao.core.roc_dates import roc_date_parse
+from yankao.core.selectors.agencies import agency_list_in_tree_order
+from yankao.core.selectors.working_day_spans import working_day_span
+
+
+class AgencyRefSerializer(serializers.Serializer[Agency]):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class UserMeApi(APIView):
+    """The signed-in user: who they are, their role and agency."""
+
+    permission_classes = (IsAuthenticated,)
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        username = serializers.CharField()
+        display_name = serializers.CharField()
+        role = serializers.ChoiceField(choices=Role.choices)
+        role_label = serializers.CharField()
+        agency = AgencyRefSerializer(allow_null=True)
+        city_wide = serializers.BooleanField(help_text="True when the role spans every agency of the city.")
+
+    @extend_schema(operation_id="me_get", responses=OutputSerializer, summary="目前登入的使用者")
+    def get(self, request: Request) -> Response:
+        user: Any = request.user
+        data = {
+            "username": user.username,
+            "display_name": str(user),
+            "role": user.role,
+            "role_label": user.get_role_display(),
+            "agency": user.agency,
+            "city_wide": is_city_wide(user),
+        }
+        return Response(self.OutputSerializer(data).data)
+
+
+class AgencyListApi(APIView):
+    """The city's agency tree, parents before children (public)."""
+
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        code = serializers.CharField()
+        name = serializers.CharField()
+        name_en = serializers.CharField()
+        short_name = serializers.CharField()
+        kind = serializers.ChoiceField(choices=Agency.Kind.choices)
+        kind_label = serializers.CharField()
+        parent = serializers.CharField(  # type: ignore[assignment]  # a field, not Field.parent
+            allow_null=True, help_text="The parent agency's code; null for the root."
+        )
+        depth = serializers.IntegerField(help_text="0 for the root.")
+
+    @extend_schema(operation_id="agencies_list", responses=OutputSerializer(many=True), summary="機關樹")
+    def get(self, request: Request) -> Response:
+        rows = [
+            {
+                "code": agency.code,
+                "name": agency.name,
+                "name_en": agency.name_en,
+                "short_name": agency.display_short_name,
+                "kind": agency.kind,
+                "kind_label": agency.get_kind_display(),
+                "parent": agency.parent.code if agency.parent else None,
+                "depth": depth,
+            }
+            for agency, depth in agency_list_in_tree_order()
+        ]
+        return Response(self.OutputSerializer(rows, many=True).data)
+
+
+class CalendarWorkingDaysApi(APIView):
+    """Working days and days off between two dates, both inclusive (public)."""
+
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+
+    class DayOffSerializer(serializers.Serializer[Any]):
+        date = serializers.DateField()
+        description = serializers.CharField(help_text="The holiday's or override's name; 週末 for a weekend.")
+        source = serializers.CharField(  # type: ignore[assignment]  # a field, not Field.source
+            help_text="weekend, national, typhoon, correction or official_calendar."
+        )
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+            # "from" is a Python keyword, so the fields are listed here rather than as attributes.
+            return {
+                "from": serializers.DateField(source="first"),
+                "to": serializers.DateField(source="last"),
+                "working_day_count": serializers.IntegerField(),
+                "day_off_count": serializers.IntegerField(),
+                "days_off": CalendarWorkingDaysApi.DayOffSerializer(many=True),
+            }
+
+    @extend_schema(
+        operation_id="calendar_working_days",
+        parameters=[
+            OpenApiParameter(
+                "from", str, required=True, description="起始日（含）：ISO 2024-01-01 或民國 113/01/01"
+            ),
+            OpenApiParameter(
+                "to", str, required=True, description="結束日（含）：ISO 2024-12-31 或民國 113/12/31"
+            ),
+        ],
+        responses=OutputSerializer,
+        summary="期間內的工作日數與放假日",
+    )
+    def get(self, request: Request) -> Response:
+        first = _date_param(request, "from", "起始日")
+        last = _date_param(request, "to", "結束日")
+        span = working_day_span(first=first, last=last)
+        data = {
+            "first": span.first,
+            "last": span.last,
+            "working_day_count": span.working_day_count,
+            "day_off_count": len(span.days_off),
+            "days_off": span.days_off,
+        }
+        return Response(self.OutputSerializer(data).data)
+
+
+def _date_param(request: Request, name: str, label: str) -> date:
+    """The query parameter `name` as a date (ISO or ROC); InvalidDateError naming the parameter."""
+    text = request.query_params.get(name, "")
+    if not text.strip():
+        raise InvalidDateError(
+            f"請提供{label}（參數 {name}），例如 2024-01-31 或 113/01/31。", extra={"parameter": name}
+        )
+    try:
+        return roc_date_parse(text)
+    except InvalidDateError as error:
+        raise InvalidDateError(
+            f"{label}（參數 {name}）：{error.message}", extra={"parameter": name, **error.extra}
+        ) from error

@@ -1,0 +1,1 @@
+"""Test infrastructure shared by every module (the browser-test plugin lives in browser.py)."""
