@@ -173,3 +173,7 @@ class YankaoUserAdmin(AdministratorsOnly, UserAdmin):  # type: ignore[type-arg]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).select_related("agency")
+
+
+# The audit trail's read-only admin pages (kept in their own module by the audit trail's author).
+from yankao.core import admin_audit  # noqa: E402, F401
