@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -18,3 +19,9 @@ def _rules_changed(**kwargs: Any) -> None:
 @receiver([post_save, post_delete], sender=CalendarOverride)
 def _calendar_overrides_changed(**kwargs: Any) -> None:
     calendar_cache.clear()
+
+
+@receiver(setting_changed)
+def _calendar_years_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "YANKAO_CALENDAR_YEARS":
+        calendar_cache.reset()

@@ -230,7 +230,11 @@ class Calendar:
 
 
 class _CalendarCache:
-    """One calendar per process: rebuilt when the overrides or the configured years change."""
+    """One calendar per process: rebuilt when the overrides or the configured years change.
+
+    Signals (yankao.core.signals) call `clear` after an override is saved or deleted here, and
+    `reset` when YANKAO_CALENDAR_YEARS changes; other processes' edits show after RELOAD_SECONDS.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -242,13 +246,15 @@ class _CalendarCache:
         with self._lock:
             self._checked_at = float("-inf")
 
+    def reset(self) -> None:
+        """Forget the calendar: the configured years changed (tests' override_settings)."""
+        with self._lock:
+            self._calendar = None
+
     def get(self) -> Calendar:
+        # Hot path (every deadline): no settings read here, it costs as much as the lookup itself.
         calendar = self._calendar
-        if (
-            calendar is None
-            or time.monotonic() - self._checked_at > RELOAD_SECONDS
-            or calendar.years != tuple(settings.YANKAO_CALENDAR_YEARS)
-        ):
+        if calendar is None or time.monotonic() - self._checked_at > RELOAD_SECONDS:
             calendar = self._load()
         return calendar
 
