@@ -1,0 +1,1 @@
+"""Renderers of the council report: each takes a CouncilReport and writes one file format."""
