@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from yankao.api.core import views as core_views
 from yankao.api.docs import ApiDocsView
@@ -7,7 +7,7 @@ from yankao.api.docs import ApiDocsView
 app_name = "api"
 
 urlpatterns = [
-    path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("docs/", ApiDocsView.as_view(url_name="api:openapi"), name="docs"),
     path("me", core_views.UserMeApi.as_view(), name="me"),
     path("agencies", core_views.AgencyListApi.as_view(), name="agencies"),
