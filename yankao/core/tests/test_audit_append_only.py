@@ -1,7 +1,6 @@
 import pytest
 from django.urls import reverse
 
-import yankao.core.admin_audit  # noqa: F401  (registers the audit admin until core/admin.py imports it)
 from yankao.core.models import AuditEntry, AuditSeal
 from yankao.core.services.audit import audit_record, audit_seal_pending
 
