@@ -36,12 +36,19 @@ def chart_svg(*, chart: Chart, width: int = 640, height: int = 360) -> str:
 
 
 def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten that holds `value` in TICKS steps."""
-    if value <= 0:
+    """The smallest round top of the value axis that holds `value` in TICKS equal, readable steps.
+
+    Steps are 1, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten; 2.5 only from 25 up, so that counts
+    of a few never get ticks at 2.5 and 7.5.
+    """
+    if value <= TICKS:
+        # Counts of a few: ticks at whole numbers (shares and rates are drawn as percents).
         return float(TICKS)
     raw = value / TICKS
     power = 10 ** math.floor(math.log10(raw))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step == 2.5 and power < 10:
+            continue
         if raw <= step * power:
             return step * power * TICKS
     return 10 * power * TICKS

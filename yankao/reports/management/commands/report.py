@@ -89,11 +89,13 @@ class Command(BaseCommand):
         quiet = options["verbosity"] == 0
         steps = [f"section:{section.key}" for section in sections] + [f"write:{name}" for name in formats]
         with tqdm(total=len(steps), desc="產製報告", unit="步", file=sys.stderr, disable=quiet) as progress:
+            started: list[str] = []
 
             def advance(label: str) -> None:
                 # Called as a step starts: the previous one is done.
-                if progress.postfix:
+                if started:
                     progress.update(1)
+                started.append(label)
                 progress.set_postfix_str(label)
 
             def on_section(section: ReportSection) -> None:
