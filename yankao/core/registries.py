@@ -5,16 +5,13 @@ imports those modules only when a command needs them, so serving a page never pa
 """
 
 from collections.abc import Iterator
-from typing import Generic, TypeVar
 
 from django.utils.module_loading import autodiscover_modules
-
-T = TypeVar("T")
 
 PLUGIN_MODULES = ("report_sections", "demo", "bench")
 
 
-class Registry(Generic[T]):
+class Registry[T]:
     """Named entries, kept in registration order; a second entry under one name is a bug."""
 
     def __init__(self, what: str) -> None:
