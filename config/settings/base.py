@@ -21,6 +21,7 @@ env = environ.Env(
     YANKAO_CITY=(str, "kaohsiung"),
     YANKAO_CALENDAR_YEARS=(str, "2017-2027"),
     YANKAO_DEMO_PASSWORD=(str, "yankao-demo-2026"),
+    YANKAO_COUNCIL_SESSION=(str, ""),  # the council session on the report cover, e.g. 高雄市議會第四屆第三次定期大會
     YANKAO_SESSION_IDLE_SECONDS=(int, 1800),
     YANKAO_SECURE_COOKIES=(bool, False),
     YANKAO_AUDIT_SEAL_GRACE_SECONDS=(int, 5),
@@ -66,6 +67,7 @@ YANKAO_CITY = env("YANKAO_CITY")
 _first, _, _last = env("YANKAO_CALENDAR_YEARS").partition("-")
 YANKAO_CALENDAR_YEARS = (int(_first), int(_last or _first))
 YANKAO_DEMO_PASSWORD = env("YANKAO_DEMO_PASSWORD")
+YANKAO_COUNCIL_SESSION = env("YANKAO_COUNCIL_SESSION")
 YANKAO_AUDIT_SEAL_GRACE_SECONDS = env("YANKAO_AUDIT_SEAL_GRACE_SECONDS")
 # The bare JSON view at /_bench/bare that the HTTP benchmarks compare against (config/urls.py).
 YANKAO_BENCH_BARE_VIEW = env("YANKAO_BENCH_BARE_VIEW")

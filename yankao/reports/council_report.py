@@ -106,7 +106,7 @@ def council_report_build(
         )
     return CouncilReport(
         city_name=city_name,
-        session_text=session_text or getattr(settings, "YANKAO_COUNCIL_SESSION", "") or f"{city_name}議會",
+        session_text=session_text or settings.YANKAO_COUNCIL_SESSION or f"{city_name}議會",
         period=period,
         generated_on=timezone.localdate(),
         overview=tuple(section for section in built if section.chapter is OVERVIEW),
