@@ -7,6 +7,7 @@ app_name = "web"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", portal.portal_home, name="portal_home"),
+    path("favicon.ico", portal.favicon),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("account/password/", accounts.PasswordChangeView.as_view(), name="password_change"),

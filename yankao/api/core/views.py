@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -18,6 +18,7 @@ from yankao.core.selectors.agencies import agency_list_in_tree_order
 from yankao.core.selectors.working_day_spans import working_day_span
 
 
+@extend_schema_serializer(component_name="AgencyRef")
 class AgencyRefSerializer(serializers.Serializer[Agency]):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -28,6 +29,7 @@ class UserMeApi(APIView):
 
     permission_classes = (IsAuthenticated,)
 
+    @extend_schema_serializer(component_name="Me")
     class OutputSerializer(serializers.Serializer[Any]):
         username = serializers.CharField()
         display_name = serializers.CharField()
@@ -56,6 +58,7 @@ class AgencyListApi(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
 
+    @extend_schema_serializer(component_name="Agency")
     class OutputSerializer(serializers.Serializer[Any]):
         code = serializers.CharField()
         name = serializers.CharField()
@@ -92,6 +95,7 @@ class CalendarWorkingDaysApi(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
 
+    @extend_schema_serializer(component_name="DayOff")
     class DayOffSerializer(serializers.Serializer[Any]):
         date = serializers.DateField()
         description = serializers.CharField(help_text="The holiday's or override's name; 週末 for a weekend.")
@@ -99,6 +103,7 @@ class CalendarWorkingDaysApi(APIView):
             help_text="weekend, national, typhoon, correction or official_calendar."
         )
 
+    @extend_schema_serializer(component_name="WorkingDays")
     class OutputSerializer(serializers.Serializer[Any]):
         def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
             # "from" is a Python keyword, so the fields are listed here rather than as attributes.

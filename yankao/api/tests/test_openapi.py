@@ -56,3 +56,17 @@ def test_the_docs_page_is_served_without_cdn_and_without_inline_script(client, d
     script = client.get("/api/v1/docs/?script")
     assert script.status_code == 200
     assert "SwaggerUIBundle" in script.content.decode()
+
+
+def test_the_schema_generates_without_warnings_and_names_each_component_once(tmp_path, db):
+    from django.core.management import call_command
+
+    out = tmp_path / "openapi.json"
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", "--file", str(out)
+    )
+    import json
+
+    schemas = json.loads(out.read_text())["components"]["schemas"]
+    assert "Output" not in schemas
+    assert {"Me", "Agency", "WorkingDays", "DayOff"} <= set(schemas)
