@@ -312,6 +312,12 @@ class HttpComparison:
             "duration_s": self.duration_s,
             "rounds": len(self.subject.rounds),
             "throughput_ratio": round(self.throughput_ratio, 3),
+            # Each round's subject p50 over the baseline p50 measured right after it: their spread
+            # shows how much the host drifted during the figure.
+            "p50_ratio_rounds": [
+                round(subject.p50_ms / baseline.p50_ms, 3) if baseline.p50_ms else None
+                for subject, baseline in zip(self.subject.rounds, self.baseline.rounds, strict=True)
+            ],
             "subject": self.subject.as_dict(),
             "baseline": self.baseline.as_dict(),
             "summary": self.summary(),
@@ -845,6 +851,8 @@ def run_benchmarks(
     finally:
         bar.close()
         report.metadata.update(context.metadata())
+        # Includes the run's own server and wrk; for comparison with the start only.
+        report.metadata["load_average_end"] = [round(load, 2) for load in os.getloadavg()]
         context.close()
         if out_path is not None:
             out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -869,7 +877,28 @@ def _status(goal_met: bool | None) -> str:
     return {True: "met", False: "MISSED", None: "—"}[goal_met]
 
 
-def format_table(records: Sequence[dict[str, Any]], errors: Sequence[BenchError] = ()) -> str:
+def busy_warning(metadata: dict[str, Any]) -> str | None:
+    """A warning when other work was sharing the cores as the run started.
+
+    Only the load average at the start counts: by the end it includes the run's own server and
+    wrk. Above half the cores, something else is competing with them.
+    """
+    load = metadata.get("load_average", [0.0])[0]
+    cores = metadata.get("cores") or machine_cores()
+    if load <= cores / 2:
+        return None
+    return (
+        f"WARNING: the machine was busy (1-minute load average {load:.1f} on {cores} cores at start): "
+        "ratios are noisier than usual and goal verdicts may flip; rerun on a quiet machine."
+    )
+
+
+def format_table(
+    records: Sequence[dict[str, Any]],
+    errors: Sequence[BenchError] = (),
+    *,
+    metadata: dict[str, Any] | None = None,
+) -> str:
     """The figures as an aligned text table; missed goals and errors stand out in capitals."""
     header = ("figure", "value", "baseline", "ratio", "goal", "status", "details")
     rows = [header]
@@ -897,4 +926,7 @@ def format_table(records: Sequence[dict[str, Any]], errors: Sequence[BenchError]
     lines.append(f"{len(records)} figures, {missed} goal(s) MISSED, {len(errors)} benchmark(s) ERRORED")
     for error in errors:
         lines.append(f"ERROR in {error.benchmark}: {error.error}")
+    warning = busy_warning(metadata or {})
+    if warning:
+        lines.append(warning)
     return "\n".join(lines)

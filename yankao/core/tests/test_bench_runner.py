@@ -340,6 +340,7 @@ def test_http_compare_interleaves_the_two_paths_and_takes_medians(
     assert extra["tool"] == "wrk"
     assert extra["subject"]["p99_ms"] == 15.0
     assert extra["baseline"]["rps_rounds"] == [500, 1000, 333]
+    assert extra["p50_ratio_rounds"] == [2.0, 6.0, 1.667]
 
 
 def test_http_compare_refuses_a_path_that_does_not_answer_2xx(
@@ -439,3 +440,13 @@ def test_the_bench_server_starts_answers_and_stops(tmp_path: Path) -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # the gunicorn master is gone (and reaped), not merely signalled
     assert not list(tmp_path.glob("run-*"))  # the temporary STATIC_ROOT is removed
+
+
+def test_the_table_warns_when_the_machine_was_busy_at_start() -> None:
+    quiet = format_table(
+        [], metadata={"cores": 2, "load_average": [0.4, 0.3, 0.2], "load_average_end": [3.0]}
+    )
+    busy = format_table([], metadata={"cores": 2, "load_average": [4.1, 3.2, 1.6]})
+
+    assert "WARNING" not in quiet  # the run's own load at the end does not count
+    assert "WARNING: the machine was busy (1-minute load average 4.1 on 2 cores at start)" in busy

@@ -74,7 +74,7 @@ class Command(BaseCommand):
         finally:
             if in_main_thread:
                 signal.signal(signal.SIGTERM, previous)
-        self.stdout.write(format_table(report.records, report.errors))
+        self.stdout.write(format_table(report.records, report.errors, metadata=report.metadata))
         self.stdout.write(f"written: {out}")
         if report.errors:
             for error in report.errors:
