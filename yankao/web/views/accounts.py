@@ -32,6 +32,10 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # After a failed try the username is still filled in: start again at the password.
+            self.fields["username"].widget.attrs.pop("autofocus", None)
+            self.fields["password"].widget.attrs["autofocus"] = True
         self.error_messages = {
             "invalid_login": _(
                 "帳號或密碼不正確，請再試一次（英文大小寫有別）。"
