@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -21,7 +22,12 @@ class User(AbstractUser):
     display_name = models.CharField(_("顯示名稱"), max_length=100, blank=True)
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
     agency = models.ForeignKey(
-        "core.Agency", verbose_name=_("所屬機關"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+        "core.Agency",
+        verbose_name=pgettext_lazy("the agency a user works for", "所屬機關"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
 
     class Meta:
@@ -30,7 +36,8 @@ class User(AbstractUser):
         verbose_name_plural = _("使用者")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role__in=["officer", "liaison", "investigator"]) | models.Q(agency__isnull=False),
+                condition=~models.Q(role__in=["officer", "liaison", "investigator"])
+                | models.Q(agency__isnull=False),
                 name="agency_roles_have_an_agency",
             )
         ]
