@@ -178,7 +178,8 @@ def python_load(
     """The fallback when wrk is missing: `connections` threads issuing requests back to back.
 
     Far weaker than wrk (the GIL serialises the client, which shares the cores with the server),
-    so its figures are labelled "python-client" and only its ratios mean anything.
+    so its figures are labelled "python-client". The client's own cost is added to both sides,
+    so its ratios understate the difference: a smoke check, not a figure to quote.
     """
     latencies: list[float] = []
     errors = 0
