@@ -874,6 +874,13 @@ def _number(value: float | None) -> str:
     return f"{value:.3g}"
 
 
+def _ratio(ratio: float | None) -> str:
+    if ratio is None:
+        return "—"
+    # Against a naive baseline the ratio can be 1/7,000: keep its significant digits.
+    return f"{ratio:.2f}x" if ratio >= 0.01 else f"{ratio:.2g}x"
+
+
 def _status(goal_met: bool | None) -> str:
     return {True: "met", False: "MISSED", None: "—"}[goal_met]
 
@@ -911,7 +918,7 @@ def format_table(
                 record["name"],
                 f"{_number(record['value'])} {record['unit']}",
                 f"{baseline['name']} {_number(baseline['value'])}",
-                f"{record['ratio']:.2f}x" if record["ratio"] is not None else "—",
+                _ratio(record["ratio"]),
                 record["goal"],
                 _status(record["goal_met"]),
                 str(extra.get("summary", "")),

@@ -235,6 +235,7 @@ def test_the_table_marks_missed_goals_and_errors() -> None:
         {"name": "m.met", **_figure("m.met").as_record()},
         {"name": "m.missed", **_figure("m.missed", met=False).as_record()},
         {"name": "m.none", **_figure("m.none", met=None, baseline=0).as_record()},
+        {"name": "m.tiny", **_figure("m.tiny", value=1, baseline=7000).as_record()},
     ]
     errors = [bench_runner.BenchError(benchmark="m.broken", error="ValueError: no", traceback="")]
 
@@ -245,7 +246,8 @@ def test_the_table_marks_missed_goals_and_errors() -> None:
     assert "met" in lines[2]
     assert "MISSED" in lines[3]
     assert "—" in lines[4]  # no baseline value: no ratio, and no pass/fail
-    assert "3 figures, 1 goal(s) MISSED, 1 benchmark(s) ERRORED" in table
+    assert "0.00014x" in lines[5]  # a ratio against a naive baseline keeps its digits
+    assert "4 figures, 1 goal(s) MISSED, 1 benchmark(s) ERRORED" in table
     assert "ERROR in m.broken: ValueError: no" in table
 
 
