@@ -21,7 +21,10 @@ env = environ.Env(
     YANKAO_CITY=(str, "kaohsiung"),
     YANKAO_CALENDAR_YEARS=(str, "2017-2027"),
     YANKAO_DEMO_PASSWORD=(str, "yankao-demo-2026"),
-    YANKAO_COUNCIL_SESSION=(str, ""),  # the council session on the report cover, e.g. 高雄市議會第四屆第三次定期大會
+    YANKAO_COUNCIL_SESSION=(
+        str,
+        "",
+    ),  # the council session on the report cover, e.g. 高雄市議會第四屆第三次定期大會
     YANKAO_SESSION_IDLE_SECONDS=(int, 1800),
     YANKAO_SECURE_COOKIES=(bool, False),
     YANKAO_AUDIT_SEAL_GRACE_SECONDS=(int, 5),

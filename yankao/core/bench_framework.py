@@ -50,7 +50,9 @@ class Benchmark:
 bench_registry: Registry[Benchmark] = Registry("benchmark")
 
 
-def benchmark(*, module: str, name: str) -> Callable[[Callable[[Any], list[Figure]]], Callable[[Any], list[Figure]]]:
+def benchmark(
+    *, module: str, name: str
+) -> Callable[[Callable[[Any], list[Figure]]], Callable[[Any], list[Figure]]]:
     """Register a function `run(ctx) -> list[Figure]` as a benchmark of `module`."""
 
     def decorator(run: Callable[[Any], list[Figure]]) -> Callable[[Any], list[Figure]]:

@@ -22,7 +22,12 @@ class Agency(TimeStampedModel):
     short_name = models.CharField(_("簡稱"), max_length=30, blank=True)
     kind = models.CharField(_("類別"), max_length=30, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上級機關"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上級機關"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Codes from the root down, joined by "/": descendants are a prefix match, no recursion.
     path = models.CharField(max_length=500, db_index=True, editable=False)

@@ -36,7 +36,11 @@ class Rule(TimeStampedModel):
 
     key = models.CharField(_("規則代碼"), max_length=100, db_index=True)
     qualifier = models.CharField(
-        _("適用範圍"), max_length=100, blank=True, default="", help_text=_("例如類別或管道；空白表示一般規定。")
+        _("適用範圍"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("例如類別或管道；空白表示一般規定。"),
     )
     title = models.CharField(_("名稱"), max_length=200)
     value = models.DecimalField(_("數值"), max_digits=14, decimal_places=4)
@@ -54,7 +58,9 @@ class Rule(TimeStampedModel):
         verbose_name = _("規則")
         verbose_name_plural = _("規則")
         constraints = [
-            models.UniqueConstraint(fields=["key", "qualifier", "effective_from"], name="one_rule_version_per_day"),
+            models.UniqueConstraint(
+                fields=["key", "qualifier", "effective_from"], name="one_rule_version_per_day"
+            ),
             models.CheckConstraint(condition=models.Q(value__gte=0), name="rule_value_not_negative"),
         ]
 

@@ -14,4 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, city: str, **options: Any) -> None:
         result = seed_load(city=city)
-        self.stdout.write(f"agencies added: {result.agencies_created}; rule versions added: {result.rules_created}")
+        self.stdout.write(
+            f"agencies added: {result.agencies_created}; rule versions added: {result.rules_created}"
+        )
