@@ -20,6 +20,9 @@ from yankao.core.exceptions import ApplicationError
 from yankao.core.models import Agency, CalendarImport, CalendarOverride, Rule, User
 from yankao.core.permissions import can_administer
 from yankao.core.services.agencies import agency_parent_check, agency_save
+from yankao.core.services.calendar import calendar_override_remove, calendar_override_set
+from yankao.core.services.rules import rule_delete, rule_save
+from yankao.core.services.users import user_save
 
 
 class AdministratorsOnly:
@@ -41,6 +44,11 @@ class AdministratorsOnly:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.allow_delete and can_administer(request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        # One by one, so that each deletion goes through delete_model and its service (audited).
+        for obj in queryset:
+            self.delete_model(request, obj)  # type: ignore[attr-defined]
 
 
 class AgencyAdminForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -111,6 +119,13 @@ class RuleAdmin(AdministratorsOnly, SimpleHistoryAdmin):
     search_fields = ("key", "title", "qualifier", "source")
     date_hierarchy = "effective_from"
     readonly_fields = ("created_at", "updated_at")
+
+    def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
+        rule_save(rule=obj, changed_fields=list(form.changed_data), actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Rule) -> None:
+        rule_delete(rule=obj, actor=request.user)
+
     fieldsets = (
         (None, {"fields": ["key", "qualifier", "title"]}),
         (_("數值"), {"fields": ["value", "unit"]}),
@@ -138,6 +153,22 @@ class CalendarOverrideAdmin(AdministratorsOnly, SimpleHistoryAdmin):
     list_filter = ("kind", "is_working_day", "verified")
     search_fields = ("reason",)
     date_hierarchy = "date"
+
+    def save_model(self, request: HttpRequest, obj: CalendarOverride, form: Any, change: bool) -> None:
+        if change and "date" in form.changed_data:
+            calendar_override_remove(date=form.initial["date"], actor=request.user)
+        saved = calendar_override_set(
+            date=obj.date,
+            is_working_day=obj.is_working_day,
+            kind=obj.kind,
+            reason=obj.reason,
+            verified=obj.verified,
+            actor=request.user,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: CalendarOverride) -> None:
+        calendar_override_remove(date=obj.date, actor=request.user)
 
 
 @admin.register(CalendarImport)
@@ -173,6 +204,9 @@ class YankaoUserAdmin(AdministratorsOnly, UserAdmin):  # type: ignore[type-arg]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).select_related("agency")
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        user_save(user=obj, changed_fields=list(form.changed_data), actor=request.user)
 
 
 # The audit trail's read-only admin pages (kept in their own module by the audit trail's author).

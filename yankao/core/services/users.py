@@ -37,3 +37,17 @@ def user_token_rotate(*, user: User, actor: Any = None) -> str:
         actor=actor,
     )
     return str(token.key)
+
+
+@transaction.atomic
+def user_save(*, user: User, changed_fields: list[str], actor: Any = None) -> User:
+    """Create or change an account (the admin's user form); the audit entry names the fields, never
+    a password or its hash."""
+    creating = user.pk is None
+    user.full_clean(exclude=["password"])
+    user.save()
+    fields = sorted({"password" if field.startswith("password") else field for field in changed_fields})
+    audit_record_for(
+        user, action=AuditAction.CREATE if creating else AuditAction.UPDATE, fields=fields, actor=actor
+    )
+    return user

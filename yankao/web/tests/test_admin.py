@@ -90,3 +90,62 @@ def test_an_agency_cannot_move_under_its_own_descendant(client, rdec_admin):
 def test_calendar_imports_are_read_only(client, rdec_admin):
     client.force_login(rdec_admin)
     assert client.get("/admin/core/calendarimport/add/").status_code == 403
+
+
+def test_a_rule_edited_in_the_admin_is_audited_and_seen_at_once(client, rdec_admin):
+    # given the lockout rule
+    from datetime import date
+
+    from yankao.core.models import Rule
+    from yankao.core.selectors.rules import rule_get
+
+    rule = Rule.objects.get(key="security.login_failure_limit")
+    client.force_login(rdec_admin)
+    form = {
+        "key": rule.key,
+        "qualifier": "",
+        "title": rule.title,
+        "value": "6",
+        "unit": rule.unit,
+        "effective_from": rule.effective_from.isoformat(),
+        "date_basis": rule.date_basis,
+        "status": rule.status,
+        "source": rule.source,
+    }
+    # when the administrator changes its value
+    assert client.post(f"/admin/core/rule/{rule.pk}/change/", form).status_code == 302
+    # then the new value is in force and the change is in the audit trail, with its field
+    assert rule_get(key="security.login_failure_limit", on=date(2026, 11, 27)).value == 6
+    entry = AuditEntry.objects.filter(target_type="core.rule", target_id=str(rule.pk)).latest("id")
+    assert (entry.action, entry.fields, entry.actor_username) == ("update", ["value"], "rdec_admin")
+
+
+def test_a_typhoon_day_added_and_removed_in_the_admin_changes_the_calendar_and_is_audited(client, rdec_admin):
+    from datetime import date
+
+    from yankao.core.models import CalendarOverride
+    from yankao.core.working_days import is_working_day
+
+    client.force_login(rdec_admin)
+    day = date(2025, 7, 28)
+    assert is_working_day(day)
+    form = {
+        "date": day.isoformat(),
+        "is_working_day": "",
+        "kind": "typhoon",
+        "reason": "颱風停止上班",
+        "verified": "on",
+    }
+    assert client.post("/admin/core/calendaroverride/add/", form).status_code == 302
+    assert not is_working_day(day)
+    override = CalendarOverride.objects.get(date=day)
+    assert (
+        client.post(f"/admin/core/calendaroverride/{override.pk}/delete/", {"post": "yes"}).status_code == 302
+    )
+    assert is_working_day(day)
+    actions = list(
+        AuditEntry.objects.filter(target_type="core.calendaroverride")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["create", "delete"]
