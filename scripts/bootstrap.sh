@@ -73,7 +73,7 @@ else
 fi
 
 # 4. Development keys: production refuses to start without real ones from the environment.
-mkdir -p var
+mkdir -p var var/static var/media
 for key in secret_key field_key; do
     if [ ! -s "var/$key" ]; then
         .venv/bin/python -c 'import secrets, base64; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())' > "var/$key"
