@@ -51,7 +51,50 @@ class AdministratorsOnly:
             self.delete_model(request, obj)  # type: ignore[attr-defined]
 
 
-class AgencyAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class ConcurrentEditForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Refuses to save over a change someone else saved after this form was opened.
+
+    The form carries the row's `updated_at` as it was loaded; if the row has moved on since, the
+    administrator is told who changed it and nothing is overwritten.
+    """
+
+    loaded_updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["loaded_updated_at"].initial = self.instance.updated_at.isoformat()
+
+    @property
+    def changed_data(self) -> list[str]:
+        # The guard's own field is not data of the record (and never goes to the audit trail).
+        return [name for name in super().changed_data if name != "loaded_updated_at"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        loaded = cleaned.get("loaded_updated_at")
+        if self.instance.pk is None or not loaded:
+            return cleaned
+        current = (
+            type(self.instance)
+            .objects.filter(pk=self.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if current is not None and current.isoformat() != loaded:
+            last = self.instance.history.order_by("-history_date").select_related("history_user").first()
+            who = last.history_user.get_username() if last and last.history_user else _("其他管理者")
+            raise ValidationError(
+                _(
+                    "這筆資料在您開啟後已被 %(who)s 修改；為免覆蓋對方的修改，本次未儲存。請重新載入頁面後再修改。"
+                ),
+                params={"who": who},
+                code="concurrent_edit",
+            )
+        return cleaned
+
+
+class AgencyAdminForm(ConcurrentEditForm):
     class Meta:
         model = Agency
         fields = (
@@ -98,6 +141,7 @@ class AgencyAdmin(AdministratorsOnly, SimpleHistoryAdmin):
         "path",
         "created_at",
         "updated_at",
+        "loaded_updated_at",
     )
     form = AgencyAdminForm
 
@@ -119,6 +163,7 @@ class RuleAdmin(AdministratorsOnly, SimpleHistoryAdmin):
     search_fields = ("key", "title", "qualifier", "source")
     date_hierarchy = "effective_from"
     readonly_fields = ("created_at", "updated_at")
+    form = ConcurrentEditForm
 
     def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
         rule_save(rule=obj, changed_fields=list(form.changed_data), actor=request.user)
@@ -127,7 +172,7 @@ class RuleAdmin(AdministratorsOnly, SimpleHistoryAdmin):
         rule_delete(rule=obj, actor=request.user)
 
     fieldsets = (
-        (None, {"fields": ["key", "qualifier", "title"]}),
+        (None, {"fields": ["key", "qualifier", "title", "loaded_updated_at"]}),
         (_("數值"), {"fields": ["value", "unit"]}),
         (
             _("適用版本"),
@@ -153,6 +198,7 @@ class CalendarOverrideAdmin(AdministratorsOnly, SimpleHistoryAdmin):
     list_filter = ("kind", "is_working_day", "verified")
     search_fields = ("reason",)
     date_hierarchy = "date"
+    form = ConcurrentEditForm
 
     def save_model(self, request: HttpRequest, obj: CalendarOverride, form: Any, change: bool) -> None:
         if change and "date" in form.changed_data:

@@ -149,3 +149,35 @@ def test_a_typhoon_day_added_and_removed_in_the_admin_changes_the_calendar_and_i
         .values_list("action", flat=True)
     )
     assert actions == ["create", "delete"]
+
+
+def test_a_second_administrator_cannot_overwrite_a_rule_changed_since_they_opened_it(client, rdec_admin):
+    import re
+
+    from yankao.core.models import Rule
+
+    rule = Rule.objects.get(key="security.login_lockout_minutes")
+    client.force_login(rdec_admin)
+    # given the form as the second administrator opened it
+    page = client.get(f"/admin/core/rule/{rule.pk}/change/").content.decode()
+    loaded = re.search(r'name="loaded_updated_at" value="([^"]+)"', page).group(1)
+    form = {
+        "key": rule.key,
+        "qualifier": "",
+        "title": rule.title,
+        "unit": rule.unit,
+        "effective_from": rule.effective_from.isoformat(),
+        "date_basis": rule.date_basis,
+        "status": rule.status,
+        "source": rule.source,
+        "loaded_updated_at": loaded,
+    }
+    # and the first administrator's change saved meanwhile
+    assert client.post(f"/admin/core/rule/{rule.pk}/change/", {**form, "value": "20"}).status_code == 302
+    # when the second saves the form opened before that change
+    response = client.post(f"/admin/core/rule/{rule.pk}/change/", {**form, "value": "30"})
+    # then it is refused with a clear message and the first change stands
+    assert response.status_code == 200
+    assert "已被 rdec_admin 修改" in response.content.decode()
+    rule.refresh_from_db()
+    assert rule.value == 20
