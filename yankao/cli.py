@@ -12,4 +12,13 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["yankao", *sys.argv[1:]])
+    from yankao.core.exceptions import ApplicationError
+
+    try:
+        execute_from_command_line(["yankao", *sys.argv[1:]])
+    except ApplicationError as error:
+        # A rule of the domain refused: the user reads the message, not a traceback.
+        print(f"錯誤：{error.message}", file=sys.stderr)
+        for row in error.extra.get("errors", []):
+            print(f"  {row}", file=sys.stderr)
+        sys.exit(1)

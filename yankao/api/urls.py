@@ -11,5 +11,6 @@ urlpatterns = [
     path("docs/", ApiDocsView.as_view(url_name="api:openapi"), name="docs"),
     path("me", core_views.UserMeApi.as_view(), name="me"),
     path("agencies", core_views.AgencyListApi.as_view(), name="agencies"),
+    path("rules/<str:key>", core_views.RuleGetApi.as_view(), name="rule_get"),
     path("calendar/working-days", core_views.CalendarWorkingDaysApi.as_view(), name="calendar_working_days"),
 ]

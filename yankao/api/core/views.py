@@ -1,4 +1,4 @@
-"""The API over core: who am I, the agency tree, the working-day calendar."""
+"""The API over core: who am I, the agency tree, the working-day calendar, the rule table."""
 
 from datetime import date
 from typing import Any
@@ -11,10 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yankao.core.exceptions import InvalidDateError
-from yankao.core.models import Agency, Role
+from yankao.core.models import Agency, Role, RuleDateBasis, RuleStatus, RuleUnit
 from yankao.core.permissions import is_city_wide
 from yankao.core.roc_dates import roc_date_parse
 from yankao.core.selectors.agencies import agency_list_in_tree_order
+from yankao.core.selectors.rules import rule_get
 from yankao.core.selectors.working_day_spans import working_day_span
 
 
@@ -155,3 +156,37 @@ def _date_param(request: Request, name: str, label: str) -> date:
         raise InvalidDateError(
             f"{label}（參數 {name}）：{error.message}", extra={"parameter": name, **error.extra}
         ) from error
+
+
+class RuleGetApi(APIView):
+    """The version of a rule in force on a date (staff): what a deadline or threshold is, and its source."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema_serializer(component_name="RuleVersion")
+    class OutputSerializer(serializers.Serializer[Any]):
+        key = serializers.CharField()
+        qualifier = serializers.CharField()
+        title = serializers.CharField()
+        value = serializers.DecimalField(max_digits=14, decimal_places=4)
+        unit = serializers.ChoiceField(choices=RuleUnit.choices)
+        effective_from = serializers.DateField()
+        date_basis = serializers.ChoiceField(choices=RuleDateBasis.choices)
+        status = serializers.ChoiceField(choices=RuleStatus.choices)
+        source = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.source
+
+    @extend_schema(
+        operation_id="rule_get",
+        parameters=[
+            OpenApiParameter(
+                "on", str, required=True, description="案件的判定日：ISO 2024-05-01 或民國 113/05/01"
+            ),
+            OpenApiParameter("qualifier", str, required=False, description="適用範圍，例如 mayors_mailbox"),
+        ],
+        responses=OutputSerializer,
+        summary="某日生效的規則版本",
+    )
+    def get(self, request: Request, key: str) -> Response:
+        on = _date_param(request, "on", "判定日")
+        version = rule_get(key=key, on=on, qualifier=request.query_params.get("qualifier", ""))
+        return Response(self.OutputSerializer(version).data)

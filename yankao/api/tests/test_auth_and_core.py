@@ -135,3 +135,27 @@ def test_working_days_bad_dates_are_400_with_a_chinese_message(client, db, param
     response = client.get("/api/v1/calendar/working-days", params)
     assert response.status_code == 400
     assert fragment in response.json()["detail"]
+
+
+def test_staff_read_the_rule_version_in_force_on_a_date(client, officer):
+    client.force_login(officer)
+    old = client.get("/api/v1/rules/bullying.acceptance_notice", {"on": "113/04/18"}).json()
+    new = client.get("/api/v1/rules/bullying.acceptance_notice", {"on": "2024-04-19"}).json()
+    assert (old["unit"], old["effective_from"]) == ("calendar_days", "2020-07-21")
+    assert (new["unit"], new["value"], new["status"]) == ("working_days", "20.0000", "confirmed")
+
+
+def test_a_rule_with_no_version_in_force_is_a_clear_error(client, officer):
+    client.force_login(officer)
+    response = client.get("/api/v1/rules/bullying.team_formation", {"on": "2019-01-01"})
+    assert response.status_code == 400
+    assert "尚未生效" in response.json()["detail"]
+    response = client.get("/api/v1/rules/no.such.rule", {"on": "2024-01-01"})
+    assert "不存在" in response.json()["detail"]
+    response = client.get("/api/v1/rules/bullying.team_formation", {"on": "113/02/30"})
+    assert response.status_code == 400
+    assert "判定日" in response.json()["detail"]
+
+
+def test_rules_are_for_staff_only(client):
+    assert client.get("/api/v1/rules/bullying.team_formation", {"on": "2024-05-01"}).status_code == 401
