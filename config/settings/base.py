@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "yankao.core",
+    "yankao.cases",
+    "yankao.servicedesk",
     "yankao.reports",
     "yankao.web",
     "yankao.api",

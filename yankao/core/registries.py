@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.utils.module_loading import autodiscover_modules
 
-PLUGIN_MODULES = ("report_sections", "demo", "bench")
+PLUGIN_MODULES = ("report_sections", "demo", "bench", "seeds")
 
 
 class Registry[T]:

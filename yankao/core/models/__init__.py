@@ -1,6 +1,7 @@
 from yankao.core.models.agency import Agency
 from yankao.core.models.audit import AuditAction, AuditEntry, AuditSeal
 from yankao.core.models.calendar import CalendarImport, CalendarOverride
+from yankao.core.models.numbering import NumberSequence
 from yankao.core.models.rules import Rule, RuleDateBasis, RuleStatus, RuleUnit
 from yankao.core.models.user import Role, User
 
@@ -11,6 +12,7 @@ __all__ = [
     "AuditSeal",
     "CalendarImport",
     "CalendarOverride",
+    "NumberSequence",
     "Role",
     "Rule",
     "RuleDateBasis",

@@ -4,6 +4,7 @@ Idempotent: a rerun adds what is missing and leaves what an administrator edited
 """
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.db import transaction
 
 from yankao.core.exceptions import ApplicationError
 from yankao.core.models import Agency, Rule, RuleDateBasis, RuleStatus, RuleUnit
+from yankao.core.registries import Registry, autodiscover
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -22,6 +24,12 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 class SeedResult:
     agencies_created: int
     rules_created: int
+    # What each other app's seed loader (its `seeds.py`) added, by the loader's name.
+    others: dict[str, int]
+
+
+# Other apps' reference data (e.g. the case categories) load after core's, from their `seeds.py`.
+seed_loaders: Registry[Callable[[str], int]] = Registry("seed loader")
 
 
 def city_data_path(city: str) -> Path:
@@ -39,8 +47,11 @@ def city_info(*, city: str) -> dict[str, Any]:
 
 @transaction.atomic
 def seed_load(*, city: str) -> SeedResult:
-    """Create the city's agencies and the rule versions that do not exist yet."""
-    return SeedResult(agencies_created=_load_agencies(city), rules_created=_load_rules())
+    """Create the city's agencies, the rule versions and other apps' reference data not there yet."""
+    agencies, rules = _load_agencies(city), _load_rules()
+    autodiscover("seeds")
+    others = {name: seed_loaders.get(name)(city) for name in seed_loaders.names()}
+    return SeedResult(agencies_created=agencies, rules_created=rules, others=others)
 
 
 def _load_agencies(city: str) -> int:

@@ -14,6 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, city: str, **options: Any) -> None:
         result = seed_load(city=city)
+        others = "".join(f"; {name} added: {count}" for name, count in result.others.items())
         self.stdout.write(
-            f"agencies added: {result.agencies_created}; rule versions added: {result.rules_created}"
+            f"agencies added: {result.agencies_created}; rule versions added: {result.rules_created}{others}"
         )
