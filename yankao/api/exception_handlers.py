@@ -5,14 +5,20 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from yankao.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
+from yankao.core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Errors as JSON: a Traditional Chinese `detail` (English when the client asks) and a stable `code`."""
     if isinstance(exc, ApplicationError):
         status = (
-            404 if isinstance(exc, NotFoundError) else 403 if isinstance(exc, PermissionDeniedError) else 400
+            404
+            if isinstance(exc, NotFoundError)
+            else 403
+            if isinstance(exc, PermissionDeniedError)
+            else 409
+            if isinstance(exc, ConflictError)
+            else 400
         )
         return Response({"detail": exc.message, "code": exc.code, **exc.extra}, status=status)
     response = exception_handler(exc, context)

@@ -39,3 +39,10 @@ class CalendarRangeError(ApplicationError):
 class InvalidDateError(ApplicationError):
     def __init__(self, message: str, **kwargs: Any) -> None:
         super().__init__(message, code=kwargs.pop("code", "invalid_date"), **kwargs)
+
+
+class ConflictError(ApplicationError):
+    """Someone else changed the record since the user loaded it; nothing was written."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, code=kwargs.pop("code", "conflict"), **kwargs)
