@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yankao.web.views import accounts, audit, console, health, portal
+from yankao.web.views import accounts, audit, case_page, cases, console, extensions, health, portal
 
 app_name = "web"
 
@@ -14,4 +14,19 @@ urlpatterns = [
     path("console/", console.console_home, name="console_home"),
     path("console/api-token/", accounts.api_token_manage, name="api_token"),
     path("console/audit/", audit.audit_entry_list, name="audit_entry_list"),
+    path("console/cases/", cases.case_inbox, name="case_inbox"),
+    path("console/cases/export.csv", cases.case_export, name="case_export"),
+    path("console/cases/bulk/", cases.case_bulk, name="case_bulk"),
+    path("console/cases/<str:number>/", case_page.case_detail, name="case_detail"),
+    path("console/cases/<str:number>/reveal/", case_page.case_reveal, name="case_reveal"),
+    path(
+        "console/cases/<str:number>/attachments/<int:attachment_id>/",
+        case_page.case_attachment,
+        name="case_attachment",
+    ),
+    path("console/cases/<str:number>/<slug:action>/", case_page.case_action, name="case_action"),
+    path("console/extensions/", extensions.extension_list, name="extension_list"),
+    path(
+        "console/extensions/<int:extension_id>/decide/", extensions.extension_decide, name="extension_decide"
+    ),
 ]
