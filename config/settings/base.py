@@ -32,6 +32,10 @@ env = environ.Env(
     STATIC_ROOT=(str, str(VAR_DIR / "static")),
     MEDIA_ROOT=(str, str(VAR_DIR / "media")),
     LOG_LEVEL=(str, "INFO"),
+    YANKAO_MAIL_BACKEND=(str, "django.core.mail.backends.console.EmailBackend"),
+    YANKAO_SMTP_HOST=(str, "localhost"),
+    YANKAO_SMTP_PORT=(int, 25),
+    DEFAULT_FROM_EMAIL=(str, "noreply@yankao.invalid"),
     YANKAO_BENCH_BARE_VIEW=(bool, False),  # set by `yankao bench` on its own server only
 )
 
@@ -244,6 +248,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
+
+# Notices to petitioners. Development prints them; production names its SMTP relay.
+MAILERS = {
+    "default": {
+        "BACKEND": env("YANKAO_MAIL_BACKEND"),
+        **(
+            {"OPTIONS": {"host": env("YANKAO_SMTP_HOST"), "port": env("YANKAO_SMTP_PORT")}}
+            if env("YANKAO_MAIL_BACKEND").endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
 LOGGING = {
     "version": 1,

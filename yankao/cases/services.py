@@ -154,7 +154,9 @@ def case_intake(
                 assigned_at=received_at,
                 **_petitioner_fields(petitioner),
             )
-            case.full_clean(exclude=["category", "agency", "district"])
+            # Uniqueness (number, idempotency key) is the database's to decide: a racing retry
+            # must reach the IntegrityError below and get the first case, not a validation error.
+            case.full_clean(exclude=["category", "agency", "district"], validate_unique=False)
             case.save()
             for upload in attachments:
                 _attach(case=case, upload=upload, at=received_at)
