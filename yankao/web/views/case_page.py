@@ -405,6 +405,9 @@ def case_reveal(request: HttpRequest, number: str) -> HttpResponse:
 def case_attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     """An attachment of a case the user may see, as a download (never shown inline: it came from outside)."""
     case = _load(request.user, number)
+    # What the citizen sent (photos show faces and plates) is personal data: handlers only, like the identity.
+    if not can_handle_case(request.user, case):
+        raise PermissionDenied(_("附件可能含個人資料，僅承辦本案的人員可以下載。"))
     attachment = case.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
