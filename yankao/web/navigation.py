@@ -60,7 +60,7 @@ CONSOLE_DESTINATIONS = (
         _("案件收件匣"),
         _("處理分派給本機關的陳情與1999案件，在期限內回覆。"),
         "/console/cases/",
-        frozenset({Role.OFFICER, Role.LIAISON, Role.OPERATOR, Role.RDEC_STAFF}),
+        frozenset({Role.OFFICER, Role.LIAISON, Role.OPERATOR, Role.RDEC_STAFF, Role.AUDITOR}),
     ),
     Destination(
         "hotline",
