@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yankao.web.views import accounts, audit, case_page, cases, console, extensions, health, portal
+from yankao.web.views import accounts, audit, case_page, cases, console, extensions, health, petitions, portal
 
 app_name = "web"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", portal.portal_home, name="portal_home"),
     path("favicon.ico", portal.favicon),
+    path("petitions/new/", petitions.petition_new, name="petition_new"),
+    path("mayors-mailbox/", petitions.mayors_mailbox, name="mayors_mailbox"),
+    path("track/", petitions.petition_track_page, name="petition_track"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("account/password/", accounts.PasswordChangeView.as_view(), name="password_change"),

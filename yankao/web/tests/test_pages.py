@@ -37,7 +37,8 @@ def test_no_asset_comes_from_another_origin(client, db):
 def test_unbuilt_services_are_shown_as_coming_not_as_dead_links(client, db):
     html = client.get("/").content.decode()
     assert "即將開放" in html
-    assert 'href="/petitions/new/"' not in html
+    assert 'href="/research/"' not in html
+    assert 'href="/petitions/new/"' in html
     assert 'href="/api/v1/docs/"' in html
 
 
