@@ -20,8 +20,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, DateField, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Count, DateField, F, Func, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.sql.compiler import SQLCompiler
 
 from yankao.cases.models import Case, CaseEvent, Category, Channel
 from yankao.cases.workflow import OPEN_STATES, State
@@ -47,6 +49,33 @@ NOT_JUDGED_STATES = (State.MERGED, State.TRANSFERRED)
 # liaisons within their agency's subtree.
 CITY_WIDE_READERS = frozenset({Role.RDEC_STAFF, Role.RDEC_ADMIN, Role.AUDITOR})
 AGENCY_READERS = frozenset({Role.OFFICER, Role.LIAISON})
+
+
+class TaiwanDate(Func):
+    """The Taiwan calendar date of a stored instant, computed by the database's own date functions.
+
+    Django's TruncDate with a time zone calls a Python function per row on SQLite (8 s over a year
+    of 200,000 petitions); Taiwan has kept UTC+8 without summer time since 1980, so a fixed offset
+    is exact for every date the platform holds and SQLite's built-in date() does it in C.
+    """
+
+    output_field = DateField()
+    arity = 1
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="date(%(expressions)s, '+8 hours')", **extra)
+
+    def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="((%(expressions)s) AT TIME ZONE 'Asia/Taipei')::date", **extra
+        )
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:  # type: ignore[override]
+        if "template" in extra:
+            return super().as_sql(compiler, connection, **extra)
+        # Other databases: Django's portable (slower) form.
+        portable = TruncDate(self.source_expressions[0], tzinfo=TAIWAN)
+        return portable.as_sql(compiler, connection)
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -327,8 +356,8 @@ def petition_handling_days(
         _received(first=first, last=last, agency_path=agency_path)
         .filter(replied_at__lt=_start(as_of, after=True))
         .values(
-            received_day=TruncDate("received_at", tzinfo=TAIWAN),
-            replied_day=TruncDate("replied_at", tzinfo=TAIWAN),
+            received_day=TaiwanDate("received_at"),
+            replied_day=TaiwanDate("replied_at"),
         )
         .annotate(n=Count("id"))
     )
@@ -360,9 +389,9 @@ def petition_reroutes(*, first: date, last: date, agency_path: str | None = None
     rows = list(
         events.annotate(since=Coalesce(Subquery(previous), F("case__received_at")))
         .values(
-            received_day=TruncDate("case__received_at", tzinfo=TAIWAN),
-            since_day=TruncDate("since", tzinfo=TAIWAN),
-            reroute_day=TruncDate("occurred_at", tzinfo=TAIWAN),
+            received_day=TaiwanDate("case__received_at"),
+            since_day=TaiwanDate("since"),
+            reroute_day=TaiwanDate("occurred_at"),
         )
         .annotate(n=Count("id"))
     )
@@ -412,14 +441,16 @@ def _timeliness_rows(
 ) -> dict[Any, tuple[int, Timeliness]]:
     """Count and timeliness per value of `by` (one GROUP BY; by=None: one row for everything)."""
     answered_day = Coalesce(
-        TruncDate("replied_at", tzinfo=TAIWAN),
-        TruncDate("closed_at", tzinfo=TAIWAN),
+        TaiwanDate("replied_at"),
+        TaiwanDate("closed_at"),
         output_field=DateField(),
     )
     judged = ~Q(state__in=NOT_JUDGED_STATES)
     # Answered by as_of: replied (or closed without a reply, 不予處理) on or before the as-of day.
     # A case open now (a reopened one keeps its first reply's time) is judged as open.
-    answered = judged & ~Q(state__in=sorted(OPEN_STATES)) & Q(answered_day__isnull=False, answered_day__lte=as_of)
+    answered = (
+        judged & ~Q(state__in=sorted(OPEN_STATES)) & Q(answered_day__isnull=False, answered_day__lte=as_of)
+    )
     waiting = judged & ~answered
     queryset = _received(first=first, last=last, agency_path=agency_path).alias(answered_day=answered_day)
     aggregates = {
