@@ -182,3 +182,46 @@ def test_the_pages_fit_a_phone(mobile_page):
     assert_accessible(mobile_page)
     assert mobile_page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(mobile_page, "petition-track-390")
+
+
+def test_after_the_reply_the_citizen_rates_the_case_and_says_it_is_not_resolved(page, officer):
+    from yankao.cases.services import case_reply
+
+    # given a petition filed in the browser and answered by the officer of 工務局
+    page.goto("/petitions/new/")
+    _fill(page)
+    _submit(page)
+    number = page.locator("#case-number").inner_text()
+    code = page.locator("#tracking-code").inner_text()
+    case = Case.objects.get(number=number)
+    case_reply(case=case, user=officer, reply="已派員更換燈泡，路燈已恢復照明。")
+
+    # when the citizen tracks it
+    page.goto("/track/")
+    page.get_by_label("案件編號").fill(number)
+    page.get_by_label("查詢碼").fill(code)
+    page.get_by_role("button", name="查詢").click()
+    page.wait_for_load_state()
+    assert "已派員更換燈泡" in page.locator("main").inner_text()
+    assert_accessible(page)
+    screenshot(page, "petition-track-replied-1366")
+
+    # the survey asks about the process and the outcome apart
+    page.locator('label[for="id_process_score_1"]').click()  # 4
+    page.locator('label[for="id_outcome_score_3"]').click()  # 2
+    page.get_by_role("button", name="送出滿意度調查").click()
+    page.wait_for_load_state()
+    assert "謝謝您填寫滿意度調查" in page.locator("main").inner_text()
+    assert_accessible(page)
+    survey = Case.objects.get(number=number).survey
+    assert (survey.process_score, survey.outcome_score) == (4, 2)
+
+    # and the matter is not resolved: the case runs again
+    page.get_by_label("仍未解決的情形").fill("晚上還是不亮，燈桿有異音。")
+    page.get_by_role("button", name="問題仍未解決，請重新處理").click()
+    page.wait_for_load_state()
+    main = page.locator("main").inner_text()
+    assert "案件重新交由機關處理" in main
+    assert "處理中" in main
+    assert_accessible(page)
+    assert Case.objects.get(number=number).state == "in_progress"
