@@ -272,6 +272,7 @@ def _render(
         "due_status": case_due_status(case=case, today=today),
         "days_left": (case.due_on - today).days,
         "days_late": (today - case.due_on).days,
+        "notices": [_with_channel_label(notice) for notice in case.notices.all()],
         "timeline": [{"event": event, "label": _event_label(event)} for event in case.events.all()],
         "not_processed_label": dict(case_forms.NotProcessForm.GROUNDS).get(case.not_processed_ground, ""),
         "actions": _forms_for(case, user, bound),
@@ -296,6 +297,19 @@ EVENT_LABELS = {
     "survey_answered": gettext_lazy("民眾填寫滿意度調查"),
     "notice_sent": gettext_lazy("通知陳情人"),
 }
+
+
+NOTICE_CHANNELS = {
+    "email": gettext_lazy("電子郵件"),
+    "letter": gettext_lazy("書面"),
+    "tracking_page": gettext_lazy("案件查詢頁"),
+    "sms": gettext_lazy("簡訊"),
+}
+
+
+def _with_channel_label(notice: Any) -> Any:
+    notice.channel_label = NOTICE_CHANNELS.get(notice.channel, notice.channel)
+    return notice
 
 
 def _event_label(event: Any) -> str:
