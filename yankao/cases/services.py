@@ -783,7 +783,7 @@ def _shift_due(case: Case, *, working_days: int, calendar_days: int) -> date:
 
 def _rule_label(rule: RuleVersion) -> str:
     qualifier = f"[{rule.qualifier}]" if rule.qualifier else ""
-    return f"{rule.key}{qualifier} {rule.effective_from.isoformat()}：{rule.value.normalize()} {rule.unit}"
+    return f"{rule.key}{qualifier} {rule.effective_from.isoformat()}：{rule.value.normalize():f} {rule.unit}"
 
 
 def _roc_compact(day: date) -> str:
