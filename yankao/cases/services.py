@@ -33,7 +33,7 @@ from yankao.cases.permissions import can_decide_extension, can_handle_case
 from yankao.cases.workflow import FINAL_STATES, Action, State, transition_target
 from yankao.core.durations import deadline_from_rule
 from yankao.core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
-from yankao.core.models import Agency, AuditAction
+from yankao.core.models import Agency, AuditAction, RuleUnit
 from yankao.core.personal_data import (
     mask_name,
     personal_decrypt,
@@ -783,7 +783,7 @@ def _shift_due(case: Case, *, working_days: int, calendar_days: int) -> date:
 
 def _rule_label(rule: RuleVersion) -> str:
     qualifier = f"[{rule.qualifier}]" if rule.qualifier else ""
-    return f"{rule.key}{qualifier} {rule.effective_from.isoformat()}：{rule.value.normalize():f} {rule.unit}"
+    return f"{rule.key}{qualifier} {rule.effective_from.isoformat()}：{rule.value.normalize():f} {RuleUnit(rule.unit).label}"
 
 
 def _roc_compact(day: date) -> str:
