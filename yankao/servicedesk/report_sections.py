@@ -120,9 +120,11 @@ def volume_content(
 ) -> SectionContent:
     """How many petitions, by month, channel, category and agency."""
     total = sum(row.count for row in by_month)
+    average = total / max(len(by_month), 1)
     figures = (
         Figure(label="民眾陳情", value=total, unit=UNIT),
-        Figure(label="每月平均", value=round(total / max(len(by_month), 1)), unit=UNIT),
+        # A city's average is read in whole petitions; an agency's few a month keep one decimal.
+        Figure(label="每月平均", value=round(average) if average >= 10 else round(average, 1), unit=UNIT),
     )
     if not total:
         return SectionContent(figures=figures, paragraphs=(Paragraph("統計期間內無陳情案件。"),), note=note)

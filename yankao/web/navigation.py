@@ -126,6 +126,13 @@ CONSOLE_DESTINATIONS = (
         frozenset({Role.RDEC_STAFF}),
     ),
     Destination(
+        "petitions_dashboard",
+        _("陳情統計"),
+        _("陳情件數、類別、機關與如期辦結率，依權限看全市或本機關。"),
+        "/console/petitions/dashboard/",
+        frozenset({Role.OFFICER, Role.LIAISON, Role.RDEC_STAFF, Role.RDEC_ADMIN, Role.AUDITOR}),
+    ),
+    Destination(
         "reports",
         _("統計與業務報告"),
         _("檢視統計儀表板，產製議會業務報告。"),

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from yankao.web.views import accounts, audit, case_page, cases, console, extensions, health, petitions, portal
+from yankao.web.views import (
+    accounts,
+    audit,
+    case_page,
+    cases,
+    console,
+    extensions,
+    health,
+    petitions,
+    petitions_dashboard,
+    portal,
+)
 
 app_name = "web"
 
@@ -28,6 +39,11 @@ urlpatterns = [
         name="case_attachment",
     ),
     path("console/cases/<str:number>/<slug:action>/", case_page.case_action, name="case_action"),
+    path(
+        "console/petitions/dashboard/",
+        petitions_dashboard.petitions_dashboard,
+        name="petitions_dashboard",
+    ),
     path("console/extensions/", extensions.extension_list, name="extension_list"),
     path(
         "console/extensions/<int:extension_id>/decide/", extensions.extension_decide, name="extension_decide"

@@ -1,0 +1,71 @@
+"""The console's petition dashboard: who sees what, the period filter in ROC or ISO dates, charts drawn in the page."""
+
+import re
+
+import pytest
+
+from yankao.servicedesk.tests.test_selectors import file, taipei
+
+pytestmark = pytest.mark.django_db
+
+URL = "/console/petitions/dashboard/"
+YEAR_2023 = {"date_from": "112/01/01", "date_to": "2023-12-31", "as_of": "113/03/31"}
+
+
+@pytest.fixture
+def petitions(db, seeded):
+    """Two petitions for 工務局 in 2023, one letter to the mayor."""
+    file(at=taipei(2023, 3, 6, 9))
+    file(at=taipei(2023, 7, 3, 9), channel="mayors_mailbox")
+
+
+def test_rdec_staff_see_the_city_with_svg_charts_and_their_data_tables(client, rdec_staff, petitions):
+    client.force_login(rdec_staff)
+    response = client.get(URL, YEAR_2023)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "全市各機關" in html
+    assert re.search(r"民眾陳情</span>\s*<span class=\"figure-card__value\">2<", html)
+    # every chart is inline SVG with an accessible name, followed by a table of the same numbers
+    assert html.count("<svg") == html.count("資料表</caption>") >= 4
+    assert 'role="img" aria-label="每月陳情件數（單位：件）"' in html
+    assert "<script" not in html.split("<main", 1)[1]
+    assert " style=" not in html
+
+
+def test_an_officer_sees_the_agency_and_another_agency_sees_none_of_it(
+    client, officer, officer_of_other_agency, petitions
+):
+    client.force_login(officer)
+    html = client.get(URL, YEAR_2023).content.decode()
+    assert "高雄市政府工務局及所屬機關" in html
+    assert 'figure-card__value">2<' in html
+    client.force_login(officer_of_other_agency)
+    html = client.get(URL, YEAR_2023).content.decode()
+    assert "環境保護局" in html
+    assert 'figure-card__value">0<' in html
+    assert "統計期間內無陳情案件" in html
+
+
+@pytest.mark.parametrize("persona", ["operator", "investigator", "citizen"])
+def test_others_are_refused(client, persona, request):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(URL).status_code == 403
+
+
+def test_a_bad_date_says_what_is_wrong_and_shows_no_figures(client, rdec_staff):
+    client.force_login(rdec_staff)
+    response = client.get(URL, {"date_from": "113/13/45"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "113/13/45" in html
+    assert "figure-card" not in html
+    response = client.get(URL, {"date_from": "113/03/01", "date_to": "113/01/01"})
+    assert "晚於" in response.content.decode()
+
+
+def test_the_console_navigation_links_the_dashboard_for_those_who_may_see_it(client, liaison, operator):
+    client.force_login(liaison)
+    assert f'href="{URL}"' in client.get("/console/").content.decode()
+    client.force_login(operator)
+    assert f'href="{URL}"' not in client.get("/console/").content.decode()
