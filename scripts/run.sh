@@ -8,6 +8,7 @@ export YANKAO_ENVIRONMENT=${YANKAO_ENVIRONMENT:-development}
 yankao=.venv/bin/yankao
 printf '\033[1m[run]\033[0m migrating the database\n'
 $yankao migrate --no-input -v0
+$yankao createcachetable
 printf '\033[1m[run]\033[0m building what is missing of the demo city\n'
 $yankao demo --update
 $yankao db_worker >var/worker.log 2>&1 &

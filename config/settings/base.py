@@ -32,6 +32,7 @@ env = environ.Env(
     STATIC_ROOT=(str, str(VAR_DIR / "static")),
     MEDIA_ROOT=(str, str(VAR_DIR / "media")),
     LOG_LEVEL=(str, "INFO"),
+    CACHE_URL=(str, "dbcache://yankao_cache"),
     YANKAO_MAIL_BACKEND=(str, "django.core.mail.backends.console.EmailBackend"),
     YANKAO_SMTP_HOST=(str, "localhost"),
     YANKAO_SMTP_PORT=(int, 25),
@@ -247,6 +248,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
+# "default" is shared by every process (rate limits must count across app servers): a database
+# table by default, Redis via CACHE_URL=redis://... in larger installations. "local" is per process,
+# for rendered fragments that are the same for everyone.
+CACHES = {
+    "default": env.cache("CACHE_URL"),
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "yankao-local"},
 }
 
 # Notices to petitioners. Development prints them; production names its SMTP relay.

@@ -3,7 +3,7 @@
 import base64
 import hmac
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -168,6 +168,14 @@ def case_petitioner_reveal(*, user: Any, case: Case, reason: str) -> Petitioner:
         anonymous=case.is_anonymous,
         confidential=case.wants_confidentiality,
     )
+
+
+def case_reopen_last_day(*, case: Case) -> date:
+    """The last day the citizen may say the matter is not resolved (the reply date + the reopen period)."""
+    if case.replied_at is None:
+        raise ApplicationError("案件尚未答復。")
+    replied_on = taiwan_date(case.replied_at)
+    return replied_on + timedelta(days=int(rule_get(key="petition.reopen_period", on=replied_on).value))
 
 
 @dataclass(frozen=True)

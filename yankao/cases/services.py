@@ -619,6 +619,8 @@ def case_survey_answer(
         case = _tracked_case_for_update(number=number, tracking_code=tracking_code)
         if case.replied_at is None:
             raise ApplicationError("案件答復後才能填寫滿意度調查。")
+        if not rule_get(key="petition.satisfaction_survey", on=taiwan_date(case.replied_at)).value:
+            raise ApplicationError("本市目前未辦理陳情滿意度調查。")
         if hasattr(case, "survey"):
             raise ApplicationError("這件案件的滿意度調查已經填寫過了，謝謝您。")
         response = SurveyResponse.objects.create(

@@ -531,6 +531,8 @@ class BenchServer:
             self._manage(environment, "migrate", "--no-input", "-v0")
             self._status("server: seeding")
             self._manage(environment, "seed", "-v0")
+        # The shared cache (rate limits) lives in a table; creating it is idempotent.
+        self._manage(environment, "createcachetable")
         # Production resolves {% static %} through whitenoise's manifest, which must exist.
         self._status("server: collecting static files")
         self._manage(environment, "collectstatic", python=("-c", COLLECTSTATIC_HASH_ONLY))

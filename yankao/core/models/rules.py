@@ -14,6 +14,8 @@ class RuleUnit(models.TextChoices):
     PERCENT = "percent", _("百分比")
     POINTS = "points", _("分")
     MINUTES = "minutes", _("分鐘")
+    SECONDS = "seconds", _("秒")
+    MEGABYTES = "megabytes", _("MB")
     NTD = "ntd", _("新臺幣元")
 
 
