@@ -68,7 +68,7 @@ TAIWAN_OFFSET_S = 8 * 3600  # Taiwan keeps UTC+8 all year (no daylight saving)
 Days = npt.NDArray[np.datetime64]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
-NaT = np.datetime64("NaT", "D")
+ONE_DAY = np.timedelta64(1, "D")
 
 
 @cache
@@ -248,7 +248,7 @@ def _arrivals(
 ) -> Arrivals:
     """`total` petitions received between `first` and `last` (inclusive), sorted by time."""
     rng = ctx.numpy_for(f"arrivals-{label}")
-    days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
+    days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + ONE_DAY)
     weights = _day_category_weights(city, days)
     counts = rng.multinomial(total, (weights / weights.sum()).ravel()).reshape(weights.shape)
     cell = np.repeat(np.arange(counts.size), counts.ravel())
@@ -412,7 +412,7 @@ def _steps(
     # The engine counts the working days after the assignment day up to the re-routing day.
     reroute_taken = np.where(
         rerouted & (reroute_day > received_day),
-        count_working_days_array(received_day + 1, np.maximum(reroute_day, received_day + 1)),
+        count_working_days_array(received_day + ONE_DAY, np.maximum(reroute_day, received_day + ONE_DAY)),
         0,
     )
 
@@ -436,7 +436,7 @@ def _steps(
     resume_day = add_working_days_array(request_day, answer_after)
     resume_s = np.where(paused, _office_time(rng, resume_day, request_s), none)
     # The engine's count: working days after the pause day up to the answer day.
-    paused_days = np.where(paused, count_working_days_array(request_day + 1, resume_day), 0)
+    paused_days = np.where(paused, count_working_days_array(request_day + ONE_DAY, resume_day), 0)
     due_after_pause = _shift(
         due_initial,
         paused_days,
@@ -466,7 +466,9 @@ def _steps(
 
     # Replies fall early in the time left; a late share goes past the deadline.
     left = np.where(
-        due_final > last_day, count_working_days_array(last_day + 1, np.maximum(due_final, last_day + 1)), 0
+        due_final > last_day,
+        count_working_days_array(last_day + ONE_DAY, np.maximum(due_final, last_day + ONE_DAY)),
+        0,
     )
     alpha, beta = timing["reply_beta"]
     within = np.floor(rng.beta(alpha, beta, size) * (left + 1)).astype(np.int64)
@@ -1132,6 +1134,7 @@ def servicedesk_demo_reset(ctx: DemoContext) -> None:
     """Remove the demo petitions and everything hanging on them (timeline, extensions, alerts...)."""
     with transaction.atomic():
         demo = Case.objects.filter(_demo_cases())
+        prefixes = {number.rsplit("-", 1)[0] + "-" for number in demo.values_list("number", flat=True)}
         demo.exclude(merged_into=None, repeat_of=None).update(merged_into=None, repeat_of=None)
         # Rows of any model pointing at a demo case go first, by one DELETE each: Django's cascade
         # would load 200,000 cases and their rows into memory.
@@ -1145,6 +1148,23 @@ def servicedesk_demo_reset(ctx: DemoContext) -> None:
         column = connection.ops.quote_name(str(Case._meta.get_field("idempotency_key").column))
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table} WHERE {column} LIKE %s", [DEMO_KEY_PREFIX + "%"])  # noqa: S608
+        _numbers_rewind(prefixes)
+
+
+def _numbers_rewind(prefixes: set[str]) -> None:
+    """Give the demo's numbers back: each sequence returns to the last number still in use under it,
+    so that a rebuild numbers its cases as the first build did."""
+    for prefix in sorted(prefixes):
+        remaining = (
+            Case.objects.filter(number__startswith=prefix)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        if remaining is None:
+            NumberSequence.objects.filter(prefix=prefix).delete()
+        else:
+            NumberSequence.objects.filter(prefix=prefix).update(last=int(remaining.rsplit("-", 1)[1]))
 
 
 def servicedesk_demo_has_data() -> bool:

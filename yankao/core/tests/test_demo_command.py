@@ -121,7 +121,9 @@ def test_reset_removes_the_demo_data_and_rebuilds_it(state: Path) -> None:
     output = demo(state, "--reset")
 
     after = dict(User.objects.exclude(pk=kept.pk).values_list("username", "pk"))
-    assert "移除示範資料：core" in output
+    # Other modules' generators may be registered too: only core's presence in the list matters.
+    removed = next(line for line in output.splitlines() if line.startswith("移除示範資料："))
+    assert "core" in removed.removeprefix("移除示範資料：").split("、")
     assert set(after) == set(before)
     assert not set(after.values()) & set(before.values())  # every demo account was recreated
     assert User.objects.filter(pk=kept.pk).exists()  # and nobody else was touched
@@ -133,7 +135,8 @@ def test_update_skips_a_generator_whose_version_is_recorded(state: Path, sample:
 
     output = demo(state, "--update")
 
-    assert "略過：core、sample" in output
+    skipped = next(line for line in output.splitlines() if "略過：" in line)
+    assert {"core", "sample"} <= set(skipped.split("略過：")[1].split("、"))
     assert len(sample.builds) == 1
     assert set(User.objects.values_list("pk", flat=True)) == core_ids
 
@@ -204,7 +207,8 @@ def test_only_builds_one_module(state: Path, sample: SampleGenerator) -> None:
     demo(state, "--reset", "--only", "sample")
 
     assert len(sample.builds) == 2
-    assert set(json.loads(state.read_text(encoding="utf-8"))["generators"]) == {"core", "sample"}
+    # The first build recorded every registered generator; the second left the others' records alone.
+    assert {"core", "sample"} <= set(json.loads(state.read_text(encoding="utf-8"))["generators"])
 
 
 def test_a_malformed_targets_file_is_a_clear_error(state: Path) -> None:
