@@ -27,6 +27,7 @@ from datetime import date, timedelta
 
 from django.core import signing
 from django.core.cache import cache
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yankao.core.exceptions import ApplicationError
@@ -170,10 +171,12 @@ def challenge_answer_parse(answer: str) -> int | None:
 
 def _question(payload: _Payload) -> str:
     operator = _("減") if payload.subtract else _("加")
+    # Numbers in Chinese words for Chinese pages; an English reader gets digits they can read.
+    english = (get_language() or "").startswith("en")
     return _("請問%(left)s%(operator)s%(right)s等於多少？") % {
-        "left": _CHINESE_DIGITS[payload.left],
+        "left": str(payload.left) if english else _CHINESE_DIGITS[payload.left],
         "operator": operator,
-        "right": _CHINESE_DIGITS[payload.right],
+        "right": str(payload.right) if english else _CHINESE_DIGITS[payload.right],
     }
 
 

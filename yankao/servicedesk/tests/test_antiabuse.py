@@ -146,3 +146,17 @@ def test_rate_counters_count_per_identity_within_the_window(db, seeded):
             limit_rule="petition.submit_limit_per_contact",
             on=TODAY,
         )
+
+
+def test_the_question_uses_digits_on_english_pages_and_words_on_chinese_ones():
+    import re
+
+    from django.utils import translation
+
+    from yankao.servicedesk.antiabuse import form_token_issue, form_token_question
+
+    token = form_token_issue().token
+    with translation.override("en"):
+        assert re.search(r"\d", form_token_question(token=token))
+    with translation.override("zh-hant"):
+        assert not re.search(r"\d", form_token_question(token=token))
