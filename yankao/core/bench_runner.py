@@ -173,7 +173,14 @@ def _percentile(sorted_values: Sequence[float], percent: float) -> float:
 
 
 def python_load(
-    *, host: str, port: int, path: str, connections: int, duration_s: float, timeout_s: float = 10.0
+    *,
+    host: str,
+    port: int,
+    path: str,
+    connections: int,
+    duration_s: float,
+    timeout_s: float = 10.0,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """The fallback when wrk is missing: `connections` threads issuing requests back to back.
 
@@ -196,7 +203,7 @@ def python_load(
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
-                conn.request("GET", path)
+                conn.request("GET", path, headers=headers or {})
                 response = conn.getresponse()
                 response.read()
                 if not 200 <= response.status < 300:
@@ -420,10 +427,12 @@ def _throwaway_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
-def http_get(host: str, port: int, path: str, *, timeout_s: float = 5.0) -> tuple[int, bytes]:
+def http_get(
+    host: str, port: int, path: str, *, timeout_s: float = 5.0, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -626,13 +635,35 @@ class BenchContext:
         self.wrk = shutil.which("wrk")
         self._server: BenchServer | None = None
         self._server_error: BaseException | None = None
+        # Servers on other databases a module asked for (a demo-sized database), by URL.
+        self._other_servers: dict[str, BenchServer] = {}
 
     @property
     def server_started(self) -> bool:
         return self._server is not None and self._server.pid is not None
 
-    def server(self) -> BenchServer:
-        """The app under gunicorn, started on first use and shared by every benchmark of the run."""
+    def server(self, *, database_url: str | None = None) -> BenchServer:
+        """The app under gunicorn, started on first use and shared by every benchmark of the run.
+
+        `database_url`: a server on that (migrated) database instead, also started once per run
+        and stopped with the others; for figures that need a demo-sized database.
+        """
+        if database_url and database_url != self.database_url:
+            other = self._other_servers.get(database_url)
+            if other is None:
+                other = BenchServer(
+                    workdir=self.workdir,
+                    database_url=database_url,
+                    status=lambda message: self.status(message),
+                )
+                self._other_servers[database_url] = other
+                try:
+                    other.start()
+                except BaseException:
+                    other.stop()
+                    del self._other_servers[database_url]
+                    raise
+            return other
         if self._server_error is not None:  # one failure is enough; do not retry per benchmark
             raise BenchServerError(f"the bench server failed to start: {self._server_error}")
         if self._server is None:
@@ -659,6 +690,8 @@ class BenchContext:
         duration_s: float | None = None,
         connections: int = 16,
         threads: int = 2,
+        headers: dict[str, str] | None = None,
+        database_url: str | None = None,
     ) -> HttpComparison:
         """Load `path` and `baseline_path` on the same server, interleaved A B A B, and compare.
 
@@ -668,18 +701,35 @@ class BenchContext:
         """
         rounds = rounds or (2 if self.quick else DEFAULT_ROUNDS)
         duration_s = duration_s or (1.0 if self.quick else 5.0)
-        server = self.server()
+        server = self.server(database_url=database_url) if database_url else self.server()
         for checked in (path, baseline_path):
-            status, _body = http_get(server.host, server.port, checked)
+            if headers:
+                status, _body = http_get(server.host, server.port, checked, headers=headers)
+            else:
+                status, _body = http_get(server.host, server.port, checked)
             if not 200 <= status < 300:
                 raise BenchServerError(f"GET {checked} answered {status}, not 2xx: nothing to measure")
         tool = "wrk" if self.wrk else "python-client"
 
         def load(target: str, seconds: float) -> LoadResult:
             if self.wrk:
+                if headers:
+                    return self._wrk(
+                        server,
+                        target,
+                        seconds=seconds,
+                        connections=connections,
+                        threads=threads,
+                        headers=headers,
+                    )
                 return self._wrk(server, target, seconds=seconds, connections=connections, threads=threads)
             return python_load(
-                host=server.host, port=server.port, path=target, connections=connections, duration_s=seconds
+                host=server.host,
+                port=server.port,
+                path=target,
+                connections=connections,
+                duration_s=seconds,
+                headers=headers,
             )
 
         for target in (path, baseline_path):
@@ -699,7 +749,14 @@ class BenchContext:
         )
 
     def _wrk(
-        self, server: BenchServer, path: str, *, seconds: float, connections: int, threads: int
+        self,
+        server: BenchServer,
+        path: str,
+        *,
+        seconds: float,
+        connections: int,
+        threads: int,
+        headers: dict[str, str] | None = None,
     ) -> LoadResult:
         assert self.wrk is not None
         script = self.workdir / "report.lua"
@@ -717,6 +774,7 @@ class BenchContext:
                 "10s",
                 "-s",
                 str(script),
+                *[option for name, value in (headers or {}).items() for option in ("-H", f"{name}: {value}")],
                 server.base_url + path,
             ],
             capture_output=True,
@@ -738,12 +796,17 @@ class BenchContext:
         data: dict[str, Any] = {"load_tool": "wrk" if self.wrk else "python-client (wrk not found)"}
         if self._server is not None:
             data["server"] = self._server.describe()
+        if self._other_servers:
+            data["other_servers"] = [server.describe() for server in self._other_servers.values()]
         return data
 
     def close(self) -> None:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        for server in self._other_servers.values():
+            server.stop()
+        self._other_servers.clear()
 
 
 # --- The run --------------------------------------------------------------------------------------
