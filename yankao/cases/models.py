@@ -71,6 +71,9 @@ class Case(TimeStampedModel):
         related_name="cases_handled",
     )
     state = models.CharField(_("狀態"), max_length=20, choices=State.choices, default=State.RECEIVED)
+    # state in OPEN_STATES, kept by the services beside `state`: the inbox's partial indexes cover
+    # only open cases, so a page of an agency's open cases never walks its closed ones.
+    is_open = models.BooleanField(_("辦理中"), default=True)
     subject = models.CharField(_("主旨"), max_length=200)
     description = models.TextField(_("內容"))
     # Where the matter is (a pothole's place), not where the petitioner lives.
@@ -150,7 +153,24 @@ class Case(TimeStampedModel):
         indexes = [
             models.Index(fields=["agency", "state", "due_on", "id"], name="case_inbox_idx"),
             models.Index(fields=["agency", "due_on", "id"], name="case_agency_due_idx"),
+            models.Index(
+                fields=["agency", "due_on", "id"],
+                condition=models.Q(is_open=True),
+                name="case_open_agency_due_idx",
+            ),
+            models.Index(fields=["due_on", "id"], condition=models.Q(is_open=True), name="case_open_due_idx"),
             models.Index(fields=["kind", "received_at"], name="case_kind_received_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    is_open=True, state__in=["received", "assigned", "in_progress", "waiting_citizen"]
+                )
+                | models.Q(
+                    is_open=False, state__in=["replied", "closed", "not_processed", "merged", "transferred"]
+                ),
+                name="case_is_open_follows_state",
+            )
         ]
 
     def __str__(self) -> str:

@@ -92,6 +92,8 @@ def case_list_for_user(
         cases = cases.filter(state=state)
     elif states:
         cases = cases.filter(state__in=states)
+    if (state and state in OPEN_STATES) or (not state and states and set(states) <= OPEN_STATES):
+        cases = cases.filter(is_open=True)  # lets the database use the open-cases partial index
     if category:
         cases = cases.filter(category__code=category)
     if channel:
@@ -101,10 +103,12 @@ def case_list_for_user(
     if search.strip():
         cases = cases.filter(number__startswith=search.strip().upper())
     if due == "overdue":
-        cases = cases.filter(state__in=CLOCK_RUNNING_STATES, due_on__lt=today)
+        cases = cases.filter(is_open=True, state__in=CLOCK_RUNNING_STATES, due_on__lt=today)
     elif due == "soon":
         horizon = add_working_days(today, int(rule_get(key="petition.due_soon_notice", on=today).value))
-        cases = cases.filter(state__in=CLOCK_RUNNING_STATES, due_on__gte=today, due_on__lte=horizon)
+        cases = cases.filter(
+            is_open=True, state__in=CLOCK_RUNNING_STATES, due_on__gte=today, due_on__lte=horizon
+        )
     elif due is not None and due != "":
         raise ApplicationError(f"不明的期限篩選「{due}」。")
 

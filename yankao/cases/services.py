@@ -30,7 +30,7 @@ from yankao.cases.models import (
     SurveyResponse,
 )
 from yankao.cases.permissions import can_decide_extension, can_handle_case
-from yankao.cases.workflow import FINAL_STATES, Action, State, transition_target
+from yankao.cases.workflow import FINAL_STATES, OPEN_STATES, Action, State, transition_target
 from yankao.core.durations import deadline_from_rule
 from yankao.core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from yankao.core.models import Agency, AuditAction, RuleUnit
@@ -461,6 +461,7 @@ def case_reopen_by_citizen(*, number: str, tracking_code: str, reason: str) -> C
         rule = deadline_rule_for(kind=case.kind, category=case.category, channel=case.channel, on=today)
         source = case.state
         case.state = State.IN_PROGRESS
+        case.is_open = True
         case.reopen_count += 1
         case.closed_at = None
         case.due_on = _due_on(rule=rule, start=timezone.now())
@@ -680,6 +681,7 @@ def _commit(
     target = transition_target(state=source, action=action)
     assert target is not None  # _begin checked it
     case.state = target
+    case.is_open = target in OPEN_STATES
     case.version += 1
     case.save()
     _event(

@@ -35,7 +35,7 @@ from yankao.cases.services import (
     _tracking_code,
     deadline_rule_for,
 )
-from yankao.cases.workflow import Action, State
+from yankao.cases.workflow import OPEN_STATES, Action, State
 from yankao.core.demo_framework import DemoContext, demo_generator_register
 from yankao.core.exceptions import RuleNotInForceError
 from yankao.core.models import Agency, CalendarOverride, NumberSequence, Role, User
@@ -882,6 +882,7 @@ class Builder:
                     agency_id=agency.pk,
                     officer_id=officer.pk if officer is not None and state != State.ASSIGNED else None,
                     state=state,
+                    is_open=state in OPEN_STATES,
                     subject=self.words.fill(self.rng.choice(template["subjects"]), district)[:200],
                     description=self.words.fill(self.rng.choice(template["texts"]), district),
                     location_text=f"高雄市{district}{self.rng.choice(self.words.roads)}",
