@@ -30,6 +30,18 @@ from yankao.core.working_days import add_working_days, taiwan_date
 __all__ = ["RouteSuggestion", "route_suggest"]
 
 
+LIST_DEFERRED_FIELDS = (
+    "description",
+    "reply",
+    "petitioner_name_encrypted",
+    "petitioner_phone_encrypted",
+    "petitioner_email_encrypted",
+    "petitioner_address_encrypted",
+    "category__keywords",
+    "officer__password",
+)
+
+
 @dataclass(frozen=True)
 class CasePage:
     items: list[Case]
@@ -87,7 +99,8 @@ def case_list_for_user(
     `next_cursor` from the previous page.
     """
     today = today or taiwan_date(timezone.now())
-    cases = case_scope(user=user).select_related("category", "agency", "officer")
+    # A list shows no text bodies and no (encrypted) identity: leave them in the database.
+    cases = case_scope(user=user).select_related("category", "agency", "officer").defer(*LIST_DEFERRED_FIELDS)
     if state:
         cases = cases.filter(state=state)
     elif states:

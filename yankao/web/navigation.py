@@ -157,7 +157,9 @@ CONSOLE_DESTINATIONS = (
 
 PORTAL_DESTINATIONS = (
     Destination("petition", _("我要陳情"), _("向市政府提出陳情或檢舉，取得案件編號。"), "/petitions/new/"),
-    Destination("mayors_mailbox", _("市長信箱"), _("寫信給市長，由主管機關在期限內答復。"), "/mayors-mailbox/"),
+    Destination(
+        "mayors_mailbox", _("市長信箱"), _("寫信給市長，由主管機關在期限內答復。"), "/mayors-mailbox/"
+    ),
     Destination("track", _("案件查詢"), _("輸入案件編號與查詢碼，查看處理進度與回覆。"), "/track/"),
     Destination("proposals", _("市民提議"), _("提出對市政的點子，或附議他人的提議。"), "/proposals/"),
     Destination("research", _("研究成果"), _("閱讀市府委託研究與研究發展成果報告。"), "/research/"),
