@@ -156,21 +156,38 @@ def case_intake(
             )
             # Uniqueness (number, idempotency key) is the database's to decide: a racing retry
             # must reach the IntegrityError below and get the first case, not a validation error.
-            case.full_clean(exclude=["category", "agency", "district"], validate_unique=False)
+            # Constraints too: the database enforces them, and validating them here costs a query.
+            case.full_clean(
+                exclude=["category", "agency", "district"], validate_unique=False, validate_constraints=False
+            )
             case.save()
             for upload in attachments:
                 _attach(case=case, upload=upload, at=received_at)
-            _event(case, kind="intake", actor=actor, to_state=State.RECEIVED, public=True, note="收件")
-            _event(
-                case,
-                kind=Action.ASSIGN,
-                action=Action.ASSIGN,
-                actor=actor,
-                from_state=State.RECEIVED,
-                to_state=State.ASSIGNED,
-                public=True,
-                note=f"分派{agency.name}辦理",
-                data={"agency": agency.code},
+            person = actor if getattr(actor, "is_authenticated", False) else None
+            CaseEvent.objects.bulk_create(
+                [
+                    CaseEvent(
+                        case=case,
+                        occurred_at=received_at,
+                        actor=person,
+                        kind="intake",
+                        to_state=State.RECEIVED,
+                        public=True,
+                        note="收件",
+                    ),
+                    CaseEvent(
+                        case=case,
+                        occurred_at=received_at,
+                        actor=person,
+                        action=Action.ASSIGN,
+                        kind=Action.ASSIGN,
+                        from_state=State.RECEIVED,
+                        to_state=State.ASSIGNED,
+                        public=True,
+                        note=f"分派{agency.name}辦理",
+                        data={"agency": agency.code},
+                    ),
+                ]
             )
             audit_record_for(
                 case,
@@ -217,6 +234,7 @@ def route_suggest(
     """Competent agencies for a case, best first: by category (or the district office for district
     matters), then agencies of other categories whose keywords the text mentions."""
     suggestions: list[RouteSuggestion] = []
+    # case_intake routes to this first suggestion directly; keep the two in step.
     if category.routed_to_district and district is not None:
         suggestions.append(RouteSuggestion(agency=district, reason=f"依地點：{district.name}"))
     suggestions.append(RouteSuggestion(agency=category.default_agency, reason=f"依類別：{category.name}"))

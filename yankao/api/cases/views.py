@@ -196,7 +196,7 @@ class PetitionCreateApi(APIView):
     class InputSerializer(serializers.Serializer[Any]):
         category = serializers.SlugRelatedField(
             slug_field="code",
-            queryset=Category.objects.filter(is_active=True),
+            queryset=Category.objects.filter(is_active=True).select_related("default_agency"),
             error_messages={"does_not_exist": "不明的類別代碼「{value}」。", "required": "請提供類別代碼。"},
         )
         channel = serializers.ChoiceField(
