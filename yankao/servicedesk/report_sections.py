@@ -1,8 +1,9 @@
 """The petitions' part of chapter 5 (聯合服務 萬事雄通) and the petition statistics.
 
-Two sections: how many petitions came in, through which channel, about what and to whom
-(order 20), and how fast and how well-routed they were answered (order 30). Order 10 is left for
-the 1999 calls, which the seed report shows first. Every number comes from the selectors; the
+Three sections: how many petitions came in, through which channel, about what and to whom
+(order 20), how fast and how well-routed they were answered (order 30), and the satisfaction
+survey of the replied ones (order 40). Order 10 is left for the 1999 calls, which the seed report
+shows first. Every number comes from the selectors; the
 console's petition dashboard draws the same content for a user's scope.
 """
 
@@ -29,6 +30,8 @@ from yankao.servicedesk.selectors import (
     HandlingDays,
     MonthCount,
     Reroutes,
+    ScoreDistribution,
+    Survey,
     Timeliness,
     petition_count_by_agency,
     petition_count_by_category,
@@ -36,6 +39,7 @@ from yankao.servicedesk.selectors import (
     petition_count_by_month,
     petition_handling_days,
     petition_reroutes,
+    petition_survey,
 )
 
 # How many categories and agencies the charts name; the statistics list them all.
@@ -46,6 +50,14 @@ TIMELINESS_METHOD = (
     "尚未到期之未結案件不列入計算，併案及移轉其他業務之案件亦不列入。處理日數為收件次日起至答復日之工作日數（含待民眾補正期間）。"
 )
 
+SURVEY_METHOD = (
+    "滿意度調查於答復時寄發，分別詢問處理過程與處理結果（各1至5分，5分最滿意），兩者分開統計，不合併為單一滿意度。"
+    "寄發件數為統計期間內答復、且答復日滿意度調查辦理中（規則 petition.satisfaction_survey）之陳情件數；"
+    "回覆率＝回覆件數÷寄發件數。回覆者自行選擇是否填寫，結果僅代表回覆者之意見。"
+)
+PROCESS_TITLE = "處理過程滿意度"
+OUTCOME_TITLE = "處理結果滿意度"
+
 
 def roc_month(day: date) -> str:
     """「112年1月」, as the report's month axes read."""
@@ -55,6 +67,12 @@ def roc_month(day: date) -> str:
 def period_note(*, first: date, last: date, as_of: date) -> str:
     note = f"統計期間：{roc_date_format(first)}至{roc_date_format(last)}"
     return note if as_of == last else f"{note}；處理時效統計至{roc_date_format(as_of)}"
+
+
+def survey_note(*, first: date, last: date, as_of: date) -> str:
+    """The survey counts the petitions replied in the period and the answers given by `as_of`."""
+    note = f"統計期間內答復之陳情：{roc_date_format(first)}至{roc_date_format(min(last, as_of))}"
+    return note if as_of <= last else f"{note}；回覆統計至{roc_date_format(as_of)}"
 
 
 # --- tables (statistics and the side tables of the charts) -----------------------------------------
@@ -209,6 +227,58 @@ def handling_content(
     )
 
 
+def score_table(title: str, distribution: ScoreDistribution) -> Table:
+    answered = distribution.answered
+    return Table(
+        title=f"{title}分布",
+        columns=("分數", "件數", "占比（%）"),
+        rows=tuple(
+            (f"{score}分", count, round(100 * count / answered, 1) if answered else None)
+            for score, count in enumerate(distribution.counts, start=1)
+        ),
+    )
+
+
+def survey_content(*, survey: Survey, note: str) -> SectionContent:
+    """Surveys sent and answered, and the process and the outcome, each on its own."""
+    if not survey.replied:
+        return SectionContent(
+            paragraphs=(Paragraph("統計期間內無答復之陳情案件，尚無滿意度調查。"),), note=note
+        )
+    if survey.is_off:
+        return SectionContent(
+            figures=(Figure(label="滿意度調查寄發", value=0, unit=UNIT, note=f"已答復{survey.replied:,}件"),),
+            paragraphs=(
+                Paragraph(
+                    f"統計期間內未辦理滿意度調查：答復之{survey.replied:,}件陳情均未寄發調查"
+                    "（規則 petition.satisfaction_survey 為關閉），故無回覆率及滿意度。"
+                ),
+            ),
+            note=note,
+        )
+    counts = f"已寄{survey.sent:,}件，回覆{survey.answered:,}件"
+    figures = [Figure(label="回覆率", value=survey.response_rate or 0.0, unit="%", note=counts)]
+    for title, distribution in ((PROCESS_TITLE, survey.process), (OUTCOME_TITLE, survey.outcome)):
+        if distribution.average is not None:
+            figures.append(Figure(label=title, value=distribution.average, unit="分", note="平均，滿分5分"))
+    paragraphs = [Paragraph(f"回覆率{survey.response_rate:g}%（{counts}）。"), Paragraph(SURVEY_METHOD)]
+    if survey.sent < survey.replied:
+        paragraphs.insert(
+            1,
+            Paragraph(
+                f"統計期間內答復{survey.replied:,}件，其中{survey.replied - survey.sent:,}件答復時未辦理滿意度調查，不列入寄發件數。"
+            ),
+        )
+    if not survey.answered:
+        paragraphs.insert(1, Paragraph("尚無民眾回覆滿意度調查。"))
+        return SectionContent(figures=tuple(figures), paragraphs=tuple(paragraphs), note=note)
+    tables = (score_table(PROCESS_TITLE, survey.process), score_table(OUTCOME_TITLE, survey.outcome))
+    charts = tuple(_chart(table.title, ChartKind.COLUMN, table) for table in tables)
+    return SectionContent(
+        figures=tuple(figures), charts=charts, tables=tables, paragraphs=tuple(paragraphs), note=note
+    )
+
+
 def _chart(title: str, kind: ChartKind, table: Table) -> Chart:
     """A one-series chart of a table's first two columns (label, count)."""
     return Chart(
@@ -273,6 +343,11 @@ def petition_handling(period: ReportPeriod) -> tuple[Figure, ...]:
     return _handling_section_content(period).figures
 
 
+@statistic_register(key="servicedesk.petition_survey", title="陳情滿意度調查", module="servicedesk")
+def petition_survey_statistic(period: ReportPeriod) -> tuple[Figure, ...]:
+    return petition_survey_section(period).figures
+
+
 # --- the report's sections ---------------------------------------------------------------------------
 
 
@@ -308,3 +383,12 @@ def _handling_section_content(period: ReportPeriod) -> SectionContent:
         by_agency=by_agency,
         note=period_note(first=period.date_from, last=period.date_to, as_of=as_of),
     )
+
+
+@report_section_register(
+    key="servicedesk.petition_survey", chapter="service", order=40, title="陳情滿意度調查"
+)
+def petition_survey_section(period: ReportPeriod) -> SectionContent:
+    survey = petition_survey(first=period.date_from, last=period.date_to, as_of=period.stock_date)
+    note = survey_note(first=period.date_from, last=period.date_to, as_of=period.stock_date)
+    return survey_content(survey=survey, note=note)

@@ -8,6 +8,9 @@ or conditional counts) that returns at most a few hundred rows, so a year of 200
 never travels to Python row by row; working days are counted on the grouped dates with the
 vectorised calendar.
 
+The satisfaction survey counts the petitions *replied* in the period instead (see
+`petition_survey`): the process and the outcome are asked and counted apart, never merged.
+
 Scope: `agency_path=None` is the whole city; an agency's path limits every figure to that agency
 and its descendants (an officer's or liaison's view). `petition_statistics_for_user` picks the
 scope from the user's role.
@@ -28,12 +31,12 @@ from django.db.models.sql.compiler import SQLCompiler
 from yankao.cases.models import Case, CaseEvent, Category, Channel
 from yankao.cases.workflow import OPEN_STATES, State
 from yankao.core.durations import deadline_from_rule
-from yankao.core.exceptions import InvalidDateError, PermissionDeniedError
+from yankao.core.exceptions import InvalidDateError, PermissionDeniedError, RuleNotInForceError
 from yankao.core.models import Agency, Role
 from yankao.core.permissions import is_city_wide, is_staff_member
 from yankao.core.report_registry import ReportPeriod
 from yankao.core.roc_dates import TAIWAN
-from yankao.core.selectors.rules import rule_get
+from yankao.core.selectors.rules import rule_get, rule_history
 from yankao.core.working_days import count_working_days_array, is_working_day_array
 
 PETITION_KIND = "petition"
@@ -44,6 +47,8 @@ REROUTE_RULE = "petition.reroute_deadline"
 # Merged petitions are answered with the case they joined; transferred ones left the service desk
 # (a bullying report): neither is judged for timeliness here.
 NOT_JUDGED_STATES = (State.MERGED, State.TRANSFERRED)
+SURVEY_RULE = "petition.satisfaction_survey"
+SCORES = (1, 2, 3, 4, 5)
 
 # Who may read the petition statistics: RDEC and the auditor city-wide, an agency's officers and
 # liaisons within their agency's subtree.
@@ -177,6 +182,51 @@ class Reroutes:
         return round(100 * self.on_time / self.reroutes, 1) if self.reroutes else None
 
 
+@dataclass(frozen=True, slots=True)
+class ScoreDistribution:
+    """How many answers gave each score, 1 to 5 (`counts[0]` is the count of 1s)."""
+
+    counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+
+    @property
+    def answered(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def average(self) -> float | None:
+        """The mean score, two decimals (None without answers)."""
+        total = sum(score * count for score, count in zip(SCORES, self.counts, strict=True))
+        return round(total / self.answered, 2) if self.answered else None
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """The satisfaction survey of the petitions replied in the period.
+
+    `replied`: petitions replied in the period; `sent`: those replied on a day the survey rule
+    (`petition.satisfaction_survey`) was on, the survey is offered to exactly these (the engine
+    writes the survey notice on such a reply and takes answers only for such cases);
+    `answered`: those of them whose petitioner answered by the as-of day. The process and the
+    outcome are separate questions and stay separate figures.
+    """
+
+    replied: int
+    sent: int
+    answered: int
+    process: ScoreDistribution
+    outcome: ScoreDistribution
+
+    @property
+    def response_rate(self) -> float | None:
+        """Percent of the surveys sent that were answered (None when none was sent)."""
+        return round(100 * self.answered / self.sent, 1) if self.sent else None
+
+    @property
+    def is_off(self) -> bool:
+        """Petitions were replied but no survey went out: the rule was off the whole period."""
+        return self.replied > 0 and self.sent == 0
+
+
 @dataclass(frozen=True)
 class PetitionStatistics:
     first: date
@@ -190,6 +240,7 @@ class PetitionStatistics:
     timeliness: Timeliness
     handling: HandlingDays
     reroutes: Reroutes
+    survey: Survey
 
     @property
     def total(self) -> int:
@@ -214,7 +265,7 @@ def petition_scope_for_user(*, user: Any) -> str | None:
 def petition_statistics(
     *, first: date, last: date, as_of: date | None = None, agency_path: str | None = None
 ) -> PetitionStatistics:
-    """Every petition figure of the period (about seven aggregate queries)."""
+    """Every petition figure of the period (about eight aggregate queries)."""
     as_of = as_of or last
     by_agency = petition_count_by_agency(first=first, last=last, as_of=as_of, agency_path=agency_path)
     timeliness = Timeliness(as_of=as_of)
@@ -232,6 +283,7 @@ def petition_statistics(
         timeliness=timeliness,
         handling=petition_handling_days(first=first, last=last, as_of=as_of, agency_path=agency_path),
         reroutes=petition_reroutes(first=first, last=last, agency_path=agency_path),
+        survey=petition_survey(first=first, last=last, as_of=as_of, agency_path=agency_path),
     )
 
 
@@ -414,6 +466,77 @@ def petition_reroutes(*, first: date, last: date, agency_path: str | None = None
     )
 
 
+# --- the satisfaction survey ------------------------------------------------------------------------
+
+
+def petition_survey(
+    *, first: date, last: date, as_of: date | None = None, agency_path: str | None = None
+) -> Survey:
+    """Surveys sent, answered and the answers' scores for the petitions replied in the period.
+
+    Replied: the reply day (Taiwan) from `first` to the earlier of `last` and `as_of`. Sent: replied
+    on a day `petition.satisfaction_survey` was on, read with `rule_get` on the reply day as the
+    engine reads it when it writes the survey notice (`case_reply`) and when it takes an answer
+    (`case_survey_answer`). Counted this way, not from the survey notices, because the demo year
+    writes no notices and a repeat answered by reference (`case_link_repeat`) may be answered
+    without one. Answered: an answer given by `as_of`. One aggregate query.
+    """
+    _period_check(first=first, last=last)
+    as_of = as_of or last
+    end = min(last, as_of)
+    replied = _replied(first=first, last=end, agency_path=agency_path)
+    covered = _survey_covered(first=first, last=end)
+    answered = covered & Q(survey__answered_at__lt=_start(as_of, after=True))
+    aggregates: dict[str, Any] = {
+        "replied": Count("id"),
+        "sent": Count("id", filter=covered),
+        "answered": Count("survey", filter=answered),
+    }
+    for score in SCORES:
+        aggregates[f"process_{score}"] = Count("survey", filter=answered & Q(survey__process_score=score))
+        aggregates[f"outcome_{score}"] = Count("survey", filter=answered & Q(survey__outcome_score=score))
+    row = replied.aggregate(**aggregates)
+
+    def distribution(question: str) -> ScoreDistribution:
+        a, b, c, d, e = (row[f"{question}_{score}"] or 0 for score in SCORES)
+        return ScoreDistribution((a, b, c, d, e))
+
+    return Survey(
+        replied=row["replied"] or 0,
+        sent=row["sent"] or 0,
+        answered=row["answered"] or 0,
+        process=distribution("process"),
+        outcome=distribution("outcome"),
+    )
+
+
+def _survey_covered(*, first: date, last: date) -> Q:
+    """Replies from `first` to `last` on a day the survey rule was on, as a filter on replied_at.
+
+    The rule is read with `rule_get` on the first day and on each day a new version took effect
+    within the period: between those days it cannot change. Days before the rule's first version
+    have no survey (the engine could not have sent one).
+    """
+    starts = sorted(
+        {first}
+        | {
+            version.effective_from
+            for version in rule_history(key=SURVEY_RULE)
+            if first < version.effective_from <= last
+        }
+    )
+    covered = Q(pk__in=[])
+    for index, start in enumerate(starts):
+        try:
+            on = bool(rule_get(key=SURVEY_RULE, on=start).value)
+        except RuleNotInForceError:
+            on = False
+        if on:
+            end = starts[index + 1] if index + 1 < len(starts) else last + timedelta(days=1)
+            covered |= Q(replied_at__gte=_start(start), replied_at__lt=_start(end))
+    return covered
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -422,14 +545,34 @@ def _start(day: date, *, after: bool = False) -> datetime:
     return datetime.combine(day + timedelta(days=1) if after else day, time.min, tzinfo=TAIWAN)
 
 
-def _received(*, first: date, last: date, agency_path: str | None) -> QuerySet[Case]:
+def _period_check(*, first: date, last: date) -> None:
     if first > last:
         raise InvalidDateError(
             f"統計期間的起日（{first.isoformat()}）晚於迄日（{last.isoformat()}）。",
             extra={"from": first.isoformat(), "to": last.isoformat()},
         )
+
+
+def _received(*, first: date, last: date, agency_path: str | None) -> QuerySet[Case]:
+    _period_check(first=first, last=last)
     cases = Case.objects.filter(
         kind=PETITION_KIND, received_at__gte=_start(first), received_at__lt=_start(last, after=True)
+    )
+    if agency_path is not None:
+        cases = cases.filter(Q(agency__path=agency_path) | Q(agency__path__startswith=agency_path + "/"))
+    return cases.order_by()
+
+
+def _replied(*, first: date, last: date, agency_path: str | None) -> QuerySet[Case]:
+    """Petitions replied from `first` to `last` (Taiwan days; none when `last` comes first), scoped as `_received`."""
+    if first > last:
+        return Case.objects.none()
+    cases = Case.objects.filter(
+        kind=PETITION_KIND,
+        replied_at__gte=_start(first),
+        replied_at__lt=_start(last, after=True),
+        # A reply follows its receipt: the bound lets the (kind, received_at) index narrow the scan.
+        received_at__lt=_start(last, after=True),
     )
     if agency_path is not None:
         cases = cases.filter(Q(agency__path=agency_path) | Q(agency__path__startswith=agency_path + "/"))

@@ -10,8 +10,14 @@ from pptx import Presentation
 from yankao.core.report_registry import ReportPeriod
 from yankao.reports.services import council_report_render
 from yankao.servicedesk.report_sections import roc_month
-from yankao.servicedesk.selectors import petition_statistics
-from yankao.servicedesk.tests.test_selectors import YEAR, file, taipei, year  # noqa: F401 - the fixture
+from yankao.servicedesk.selectors import petition_statistics, petition_survey
+from yankao.servicedesk.tests.test_selectors import (  # noqa: F401 - the fixtures
+    YEAR,
+    file,
+    surveyed,
+    taipei,
+    year,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +74,20 @@ def test_the_decks_charts_equal_the_selectors_and_one_more_petition_moves_the_he
     assert after["每月陳情件數（單位：件）"]["件數"]["112年10月"] == months["112年10月"] + 1
     assert after["陳情管道（單位：件）"]["件數"]["書面函件"] == 1
     assert "民眾陳情\n7件" in _texts(tmp_path / "after" / "council-report.pptx")
+
+
+@pytest.mark.usefixtures("surveyed")
+def test_the_decks_survey_charts_equal_the_selectors_process_and_outcome_apart(tmp_path):
+    survey = petition_survey(**YEAR, as_of=PERIOD.stock_date)
+    deck = council_report_render(period=PERIOD, formats=["pptx"], out_dir=tmp_path)["pptx"]
+    charts = _charts(deck)
+    scores = [f"{score}分" for score in range(1, 6)]
+    assert charts["處理過程滿意度分布（單位：件）"]["件數"] == dict(
+        zip(scores, survey.process.counts, strict=True)
+    )
+    assert charts["處理結果滿意度分布（單位：件）"]["件數"] == dict(
+        zip(scores, survey.outcome.counts, strict=True)
+    )
+    texts = _texts(deck)
+    assert "陳情滿意度調查" in texts
+    assert "回覆率80%（已寄5件，回覆4件）" in texts

@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from yankao.cases.models import Case, CaseEvent, Category
+from yankao.cases.models import Case, CaseEvent, Category, Notice
 from yankao.cases.services import (
     Petitioner,
     case_accept,
@@ -17,11 +18,14 @@ from yankao.cases.services import (
     case_not_process,
     case_reply,
     case_reroute,
+    case_survey_answer,
 )
 from yankao.conftest import ENVIRONMENT, PUBLIC_WORKS
-from yankao.core.exceptions import InvalidDateError, PermissionDeniedError
-from yankao.core.models import Agency
+from yankao.core.exceptions import ApplicationError, InvalidDateError, PermissionDeniedError
+from yankao.core.models import Agency, Rule
+from yankao.core.models.rules import RuleStatus, RuleUnit
 from yankao.core.services.agencies import agency_save
+from yankao.core.services.rules import rule_save
 from yankao.core.working_days import count_working_days
 from yankao.servicedesk.selectors import (
     petition_count,
@@ -34,6 +38,7 @@ from yankao.servicedesk.selectors import (
     petition_scope_for_user,
     petition_statistics,
     petition_statistics_for_user,
+    petition_survey,
     petition_timeliness,
 )
 
@@ -256,3 +261,139 @@ def test_rdec_reads_the_city_officers_and_liaisons_their_agency_others_nothing(
 def test_a_period_that_runs_backwards_is_refused(db):
     with pytest.raises(InvalidDateError, match="晚於"):
         petition_count(first=date(2023, 12, 31), last=date(2023, 1, 1))
+
+
+# --- the satisfaction survey ---------------------------------------------------------------------
+
+
+@dataclass
+class Surveyed:
+    """A replied petition, its tracking code for the citizen's answer."""
+
+    case: Case
+    code: str
+
+
+def replied(*, received: datetime, replied: datetime, user: Any) -> Surveyed:
+    with time_machine.travel(received):
+        intake = case_intake(
+            kind="petition",
+            channel="web",
+            category=Category.objects.get(code="road_pothole"),
+            subject="路面坑洞",
+            description="中正一路與五福路口有一個大坑洞。",
+            petitioner=Petitioner(name="王小明", email="ming@example.org"),
+            received_at=received,
+        )
+    return Surveyed(reply(intake.case, user, at=replied), intake.tracking_code)
+
+
+def answer(petition: Surveyed, *, at: datetime, process: int, outcome: int) -> None:
+    with time_machine.travel(at):
+        case_survey_answer(
+            number=petition.case.number,
+            tracking_code=petition.code,
+            process_score=process,
+            outcome_score=outcome,
+        )
+
+
+def survey_switch(*, on: bool, effective_from: date) -> None:
+    """A new version of `petition.satisfaction_survey` from `effective_from`."""
+    rule_save(
+        rule=Rule(
+            key="petition.satisfaction_survey",
+            title="結案後寄發滿意度調查（1 為是，0 為否）",
+            value=Decimal(1 if on else 0),
+            unit=RuleUnit.COUNT,
+            effective_from=effective_from,
+            status=RuleStatus.UNCONFIRMED,
+        ),
+        changed_fields=["key", "value", "effective_from"],
+    )
+
+
+@pytest.fixture
+def surveyed(officer, officer_of_other_agency, rdec_staff) -> list[Surveyed]:
+    """Five petitions of 工務局 replied in 2023, four answered (one only in 2024), one replied in 2022."""
+    petitions = [
+        replied(received=taipei(2023, 3, 6, 9), replied=taipei(2023, 3, 8, 15), user=officer),
+        replied(received=taipei(2023, 5, 2, 9), replied=taipei(2023, 5, 5, 10), user=officer),
+        replied(received=taipei(2023, 7, 31, 9), replied=taipei(2023, 8, 1, 11), user=officer),
+        replied(received=taipei(2023, 9, 1, 9), replied=taipei(2023, 9, 4, 9), user=officer),
+        replied(received=taipei(2023, 12, 27, 9), replied=taipei(2023, 12, 28, 16), user=officer),
+        # received and replied before the period, answered within it: not the period's
+        replied(received=taipei(2022, 12, 20, 9), replied=taipei(2022, 12, 22, 9), user=officer),
+    ]
+    for petition, at, process, outcome in [
+        (petitions[0], taipei(2023, 3, 10, 20), 5, 1),
+        (petitions[1], taipei(2023, 5, 6, 8), 4, 2),
+        (petitions[2], taipei(2023, 8, 2, 12), 2, 5),
+        (petitions[4], taipei(2024, 1, 5, 9), 3, 3),  # after the year's end
+        (petitions[5], taipei(2023, 1, 3, 9), 1, 1),
+    ]:
+        answer(petition, at=at, process=process, outcome=outcome)
+    return petitions
+
+
+def test_the_survey_counts_sent_answered_and_the_two_questions_apart(surveyed):
+    # when counted as of the year's end
+    survey = petition_survey(**YEAR)
+    # then five replies of 2023 had the survey, three were answered by 2023-12-31
+    assert (survey.replied, survey.sent, survey.answered) == (5, 5, 3)
+    assert survey.response_rate == 60.0
+    # the process and the outcome each keep their own distribution and mean
+    assert survey.process.counts == (0, 1, 0, 1, 1)
+    assert survey.outcome.counts == (1, 1, 0, 0, 1)
+    assert survey.process.average == round((5 + 4 + 2) / 3, 2) == 3.67
+    assert survey.outcome.average == round((1 + 2 + 5) / 3, 2) == 2.67
+    # and as of 2024-03-31 the January answer is in
+    later = petition_survey(**YEAR, as_of=date(2024, 3, 31))
+    assert (later.sent, later.answered, later.response_rate) == (5, 4, 80.0)
+    assert (later.process.average, later.outcome.average) == (3.5, 2.75)
+    # the engine wrote a survey notice for each reply it counts as sent (the period's and 2022's)
+    assert Notice.objects.filter(purpose=Notice.Purpose.SURVEY).count() == 6
+
+
+def test_the_survey_is_scoped_like_the_other_statistics(surveyed, officer, officer_of_other_agency):
+    mine = petition_statistics_for_user(user=officer, **YEAR).survey
+    assert (mine.sent, mine.answered) == (5, 3)
+    theirs = petition_statistics_for_user(user=officer_of_other_agency, **YEAR).survey
+    assert (theirs.replied, theirs.sent, theirs.answered, theirs.response_rate) == (0, 0, 0, None)
+    assert not theirs.is_off  # nothing replied: not "off", just nothing
+
+
+def test_a_reply_while_the_survey_is_off_is_not_sent(officer):
+    # given the survey switched off from July to September 2023
+    survey_switch(on=False, effective_from=date(2023, 7, 1))
+    survey_switch(on=True, effective_from=date(2023, 10, 1))
+    before = replied(received=taipei(2023, 6, 26, 9), replied=taipei(2023, 6, 30, 17), user=officer)
+    off = replied(received=taipei(2023, 8, 1, 9), replied=taipei(2023, 8, 3, 9), user=officer)
+    # received while off, replied on the day it came back on: the reply day decides
+    back = replied(received=taipei(2023, 9, 28, 9), replied=taipei(2023, 10, 2, 9), user=officer)
+    # when the citizens answer
+    answer(before, at=taipei(2023, 7, 2, 9), process=4, outcome=4)
+    with pytest.raises(ApplicationError, match="未辦理"):
+        answer(off, at=taipei(2023, 8, 4, 9), process=1, outcome=1)
+    # then the reply in the pause is replied but not sent
+    survey = petition_survey(**YEAR)
+    assert (survey.replied, survey.sent, survey.answered) == (3, 2, 1)
+    assert survey.response_rate == 50.0
+    # and the notices the engine wrote agree with the rule
+    sent = set(Notice.objects.filter(purpose=Notice.Purpose.SURVEY).values_list("case__number", flat=True))
+    assert sent == {before.case.number, back.case.number}
+    # a period entirely inside the pause had the survey off
+    paused = petition_survey(first=date(2023, 7, 1), last=date(2023, 9, 30))
+    assert (paused.replied, paused.sent, paused.is_off) == (1, 0, True)
+    assert paused.response_rate is None
+    assert paused.process.average is None
+
+
+def test_the_bundle_carries_the_survey(surveyed):
+    stats = petition_statistics(**YEAR, as_of=date(2024, 3, 31))
+    assert stats.survey == petition_survey(**YEAR, as_of=date(2024, 3, 31))
+
+
+def test_the_survey_period_that_runs_backwards_is_refused(db):
+    with pytest.raises(InvalidDateError, match="晚於"):
+        petition_survey(first=date(2023, 12, 31), last=date(2023, 1, 1))

@@ -1,10 +1,17 @@
 """The console's petition dashboard: who sees what, the period filter in ROC or ISO dates, charts drawn in the page."""
 
 import re
+from datetime import date
 
 import pytest
 
-from yankao.servicedesk.tests.test_selectors import file, taipei
+from yankao.servicedesk.tests.test_selectors import (  # noqa: F401 - the fixture
+    file,
+    replied,
+    survey_switch,
+    surveyed,
+    taipei,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +76,31 @@ def test_the_console_navigation_links_the_dashboard_for_those_who_may_see_it(cli
     assert f'href="{URL}"' in client.get("/console/").content.decode()
     client.force_login(operator)
     assert f'href="{URL}"' not in client.get("/console/").content.decode()
+
+
+@pytest.mark.usefixtures("surveyed")
+def test_the_survey_block_shows_the_response_rate_both_averages_and_two_charts(client, rdec_staff):
+    client.force_login(rdec_staff)
+    html = client.get(URL, YEAR_2023).content.decode()
+    block = html.split(">滿意度調查</h2>", 1)[1].split("</section>", 1)[0]
+    # the response rate with its counts, as of 113/03/31 (the January answer is in)
+    assert "回覆率80%（已寄5件，回覆4件）" in block
+    assert re.search(r"回覆率</span>\s*<span class=\"figure-card__value\">80<", block)
+    # the process and the outcome side by side, each its own card: 3.5 and 2.75 (one decimal shown)
+    assert re.search(r"處理過程滿意度</span>\s*<span class=\"figure-card__value\">3.5<", block)
+    assert re.search(r"處理結果滿意度</span>\s*<span class=\"figure-card__value\">2.8<", block)
+    # two SVG charts, each with its data table
+    assert block.count("<svg") == block.count("資料表</caption>") == 2
+    assert 'aria-label="處理過程滿意度分布（單位：件）"' in block
+    assert 'aria-label="處理結果滿意度分布（單位：件）"' in block
+    assert "分別詢問處理過程與處理結果" in block
+
+
+def test_the_survey_block_says_plainly_when_the_survey_was_off(client, rdec_staff, officer):
+    survey_switch(on=False, effective_from=date(2023, 1, 1))
+    replied(received=taipei(2023, 3, 6, 9), replied=taipei(2023, 3, 8, 15), user=officer)
+    client.force_login(rdec_staff)
+    html = client.get(URL, YEAR_2023).content.decode()
+    block = html.split(">滿意度調查</h2>", 1)[1].split("</section>", 1)[0]
+    assert "統計期間內未辦理滿意度調查" in block
+    assert "<svg" not in block

@@ -28,6 +28,8 @@ from yankao.servicedesk.report_sections import (
     agency_timeliness_table,
     handling_content,
     period_note,
+    survey_content,
+    survey_note,
     volume_content,
 )
 from yankao.servicedesk.selectors import petition_scope_for_user, petition_statistics
@@ -96,6 +98,10 @@ def petitions_dashboard(request: HttpRequest) -> HttpResponse:
                 note=note,
             ),
         ),
+        (
+            _("滿意度調查"),
+            survey_content(survey=stats.survey, note=survey_note(first=first, last=last, as_of=as_of)),
+        ),
     ]
     context.update(
         {
@@ -107,6 +113,7 @@ def petitions_dashboard(request: HttpRequest) -> HttpResponse:
                     "title": title,
                     "figures": [_figure(figure) for figure in content.figures],
                     "paragraphs": [paragraph.text for paragraph in content.paragraphs],
+                    "note": content.note if content.note != note else "",
                     "charts": _charts(content, prefix=f"s{index}"),
                 }
                 for index, (title, content) in enumerate(sections)
