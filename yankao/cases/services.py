@@ -122,9 +122,8 @@ def case_intake(
     received_at = received_at or timezone.now()
     received_on = taiwan_date(received_at)
     if agency is None:
-        agency = route_suggest(category=category, district=district, text=f"{subject} {description}")[
-            0
-        ].agency
+        # The first suggestion never depends on the text; the keyword scan is for people choosing.
+        agency = district if category.routed_to_district and district is not None else category.default_agency
     rule = deadline_rule_for(kind=kind, category=category, channel=channel, on=received_on)
     tracking_code = _tracking_code(idempotency_key) if idempotency_key else _random_tracking_code()
     try:
