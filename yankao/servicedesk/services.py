@@ -218,8 +218,11 @@ def petition_track(*, number: str, tracking_code: str, client_ip: str | None = N
         period = rule_get(key="petition.reopen_period", on=replied_on)
         last_day = replied_on + timedelta(days=int(period.value))
         reopen_until = last_day if taiwan_date(timezone.now()) <= last_day else None
-    survey_offered = tracked.can_answer_survey and bool(
-        rule_get(key="petition.satisfaction_survey", on=taiwan_date(tracked.received_at)).value
+    # The survey follows the rule in force when the reply was sent, as the engine's notice does.
+    survey_offered = (
+        tracked.can_answer_survey
+        and tracked.replied_at is not None
+        and bool(rule_get(key="petition.satisfaction_survey", on=taiwan_date(tracked.replied_at)).value)
     )
     return PetitionTracking(case=tracked, reopen_until=reopen_until, survey_offered=survey_offered)
 
