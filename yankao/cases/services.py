@@ -803,8 +803,11 @@ def _shift_due(case: Case, *, working_days: int, calendar_days: int) -> date:
 
 
 def _rule_label(rule: RuleVersion) -> str:
-    qualifier = f"[{rule.qualifier}]" if rule.qualifier else ""
-    return f"{rule.key}{qualifier} {rule.effective_from.isoformat()}：{rule.value.normalize():f} {RuleUnit(rule.unit).label}"
+    """What the case page shows as the deadline's basis: the rule's title, value and version."""
+    return (
+        f"{rule.title}：{rule.value.normalize():f} {RuleUnit(rule.unit).label}"
+        f"（{roc_date_format(rule.effective_from)}起，{rule.key}）"
+    )
 
 
 def _roc_compact(day: date) -> str:

@@ -63,6 +63,13 @@ CONSOLE_DESTINATIONS = (
         frozenset({Role.OFFICER, Role.LIAISON, Role.OPERATOR, Role.RDEC_STAFF, Role.AUDITOR}),
     ),
     Destination(
+        "case_new",
+        _("登錄陳情案件"),
+        _("登錄臨櫃、書面函件或電子郵件收到的陳情，取得案件編號並分派機關。"),
+        "/console/cases/new/",
+        frozenset({Role.OPERATOR, Role.OFFICER, Role.LIAISON, Role.RDEC_STAFF, Role.RDEC_ADMIN}),
+    ),
+    Destination(
         "hotline",
         _("1999話務登錄"),
         _("登錄來電，當場答復或派案。"),
@@ -176,10 +183,12 @@ def console_navigation(*, role: str, current_path: str = "") -> list[NavItem]:
     ]
     for destination in CONSOLE_DESTINATIONS:
         if role in destination.roles:
-            item = _item(destination)
-            if item.url and current_path.startswith(item.url):
-                item = replace(item, is_current=True)
-            items.append(item)
+            items.append(_item(destination))
+    # The deepest destination holding the path is current: /console/cases/new/ is not the inbox.
+    holding = [i for i, item in enumerate(items) if i and item.url and current_path.startswith(item.url)]
+    if holding:
+        deepest = max(holding, key=lambda i: len(items[i].url or ""))
+        items[deepest] = replace(items[deepest], is_current=True)
     return items
 
 

@@ -34,7 +34,7 @@ def test_the_mayors_mailbox_deadline_counts_6_working_days_across_the_2024_lunar
         case = file_petition(channel="mayors_mailbox").case
     # then: 2/7, 2/15, 2/16, 2/17 (make-up Saturday), 2/19, 2/20
     assert case.due_on == date(2024, 2, 20)
-    assert "channel:mayors_mailbox" in case.deadline_rule
+    assert "市長信箱案件處理期限：6 工作日" in case.deadline_rule
 
 
 def test_a_typhoon_closure_moves_the_deadline_of_cases_received_after_it(file_petition):
