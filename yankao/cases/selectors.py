@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from yankao.cases.models import Case, CaseEvent, Category, Extension
+from yankao.cases.models import Case, CaseEvent, Category, Extension, StaffAlert
 from yankao.cases.permissions import RDEC_ROLES, can_decide_extension, can_handle_case, can_view_case
 from yankao.cases.services import Petitioner, RouteSuggestion, route_suggest
 from yankao.cases.workflow import (
@@ -282,3 +282,15 @@ def _cursor_read(cursor: str) -> tuple[str, int]:
         return key, int(case_id)
     except (ValueError, UnicodeDecodeError) as error:
         raise ApplicationError("分頁參數有誤，請回到第一頁。") from error
+
+
+def staff_alert_list_for_user(*, user: Any, limit: int = 10) -> list[StaffAlert]:
+    """The person's unread reminders and escalations (稽催), newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        StaffAlert.objects.filter(recipient=user, read_at__isnull=True)
+        .select_related("case")
+        .only("id", "kind", "created_at", "case__number", "case__subject", "case__due_on")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -27,6 +27,7 @@ from yankao.cases.models import (
     Channel,
     Extension,
     Notice,
+    StaffAlert,
     SurveyResponse,
 )
 from yankao.cases.permissions import can_decide_extension, can_handle_case
@@ -650,6 +651,14 @@ def case_survey_answer(
         )
         _event(case, kind="survey_answered")
         return response
+
+
+def staff_alerts_mark_read(*, user: Any, alert_ids: Iterable[int] | None = None) -> int:
+    """Mark the person's alerts read (all unread ones when no ids are given); returns how many."""
+    alerts = StaffAlert.objects.filter(recipient=user, read_at__isnull=True)
+    if alert_ids is not None:
+        alerts = alerts.filter(pk__in=list(alert_ids))
+    return alerts.update(read_at=timezone.now())
 
 
 def case_alerts_scan(*, today: date | None = None) -> dict[str, int]:

@@ -23,12 +23,13 @@ from django.views.decorators.http import require_GET, require_POST
 from yankao.cases.models import Case, Extension
 from yankao.cases.permissions import can_handle_case
 from yankao.cases.selectors import (
+    staff_alert_list_for_user,
     case_due_status,
     case_get_for_user,
     case_list_for_user,
     extension_list_pending_for_user,
 )
-from yankao.cases.services import case_accept
+from yankao.cases.services import case_accept, staff_alerts_mark_read
 from yankao.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from yankao.core.models import AuditAction, Role
 from yankao.core.permissions import is_city_wide
@@ -76,11 +77,23 @@ def case_inbox(request: HttpRequest) -> HttpResponse:
         "show_agency": is_city_wide(user) or user.role == Role.LIAISON,
         "can_bulk_accept": user.role in (Role.OFFICER, Role.LIAISON, Role.RDEC_STAFF, Role.RDEC_ADMIN),
         "pending_extensions": _pending_extensions(user) if user.role == Role.LIAISON and not after else [],
+        "alerts": staff_alert_list_for_user(user=user) if not after else [],
         "filtered": any(request.GET.get(key) for key in form.fields),
     }
     # "More" loaded in place by htmx needs only the rows and the next link.
     template = "web/cases/_inbox_rows.html" if request.headers.get("HX-Target") == "case-more-row" else None
     return render(request, template or "web/cases/inbox.html", context)
+
+
+@staff_required
+@require_POST
+def case_alerts_read(request: HttpRequest) -> HttpResponse:
+    """Mark the person's reminders read (one, or all of them)."""
+    alert_id = request.POST.get("alert")
+    staff_alerts_mark_read(
+        user=request.user, alert_ids=[int(alert_id)] if alert_id and alert_id.isdigit() else None
+    )
+    return redirect("web:case_inbox")
 
 
 def _list(user: Any, *, filters: dict[str, Any], after: str | None, limit: int) -> Any:
