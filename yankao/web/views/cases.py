@@ -23,11 +23,11 @@ from django.views.decorators.http import require_GET, require_POST
 from yankao.cases.models import Case, Extension
 from yankao.cases.permissions import can_handle_case
 from yankao.cases.selectors import (
-    staff_alert_list_for_user,
     case_due_status,
     case_get_for_user,
     case_list_for_user,
     extension_list_pending_for_user,
+    staff_alert_list_for_user,
 )
 from yankao.cases.services import case_accept, staff_alerts_mark_read
 from yankao.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
