@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from yankao.cases.models import Case, Category
 from yankao.cases.services import Petitioner, case_intake
@@ -42,8 +43,10 @@ def test_the_officer_loads_more_in_place_and_accepts_a_whole_page(
     # the oldest cases are overdue, said in words next to the icon
     assert "已逾期" in rows.first.inner_text()
     assert_accessible(page)
+    # htmx is a deferred script: click only once it has wired the link, or the browser follows it
+    page.wait_for_function("() => window.htmx !== undefined")
     page.get_by_role("link", name="載入更多案件").click()
-    page.wait_for_function("document.querySelectorAll('#case-rows tr.case-row').length === 6")
+    expect(rows).to_have_count(6)
     assert page.url.endswith("/console/cases/")  # loaded in place, the page stayed
     assert page.get_by_role("link", name="載入更多案件").count() == 0
     page.get_by_label("全選本頁").check()
