@@ -84,6 +84,16 @@ auditor = _persona_fixture("auditor")
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Each test starts with empty caches: rendered fragments of another test's records (whose ids a
+    rolled-back database hands out again) must not leak into this one."""
+    from django.core.cache import caches
+
+    for alias in ("default", "local"):
+        caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rule_cache() -> Iterator[None]:
     """Each test sees the rule table of its own database, not a cache from another test."""
     from yankao.core.selectors.rules import rule_cache
