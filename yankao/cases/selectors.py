@@ -151,8 +151,9 @@ def case_list_for_user(
     return CasePage(items=rows, next_cursor=next_cursor)
 
 
-def case_due_status(*, case: Case, today: date | None = None) -> str:
-    """ "closed", "paused", "overdue", "due_soon" or "on_time"."""
+def case_due_status(*, case: Case, today: date | None = None, horizon: date | None = None) -> str:
+    """ "closed", "paused", "overdue", "due_soon" or "on_time". Pass `horizon` (from `due_soon_horizon`)
+    when judging many cases on one day."""
     today = today or taiwan_date(timezone.now())
     if case.state not in OPEN_STATES:
         return "closed"
@@ -160,8 +161,13 @@ def case_due_status(*, case: Case, today: date | None = None) -> str:
         return "paused"
     if case.due_on < today:
         return "overdue"
-    horizon = add_working_days(today, int(rule_get(key="petition.due_soon_notice", on=today).value))
+    horizon = horizon or due_soon_horizon(today=today)
     return "due_soon" if case.due_on <= horizon else "on_time"
+
+
+def due_soon_horizon(*, today: date) -> date:
+    """The last due date that counts as due soon on `today` (rule petition.due_soon_notice)."""
+    return add_working_days(today, int(rule_get(key="petition.due_soon_notice", on=today).value))
 
 
 def case_petitioner_reveal(*, user: Any, case: Case, reason: str) -> Petitioner:

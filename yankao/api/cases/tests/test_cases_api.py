@@ -136,3 +136,25 @@ def test_reply_with_the_shown_version_and_409_on_a_stale_one(client, officer):
 @pytest.mark.parametrize("path", ["/api/v1/cases", "/api/v1/petitions"])
 def test_the_routes_are_in_the_openapi_document(client, db, path):
     assert path in client.get("/api/v1/openapi.json").json()["paths"]
+
+
+def test_the_inbox_rows_have_exactly_the_documented_shape(client, officer):
+    """The list is built without serializers for speed; it must match the CaseSummary schema."""
+    import json
+
+    from yankao.api.cases.views import CaseSummarySerializer
+    from yankao.cases.models import Case, Category
+    from yankao.cases.services import Petitioner, case_intake
+
+    case_intake(
+        kind="petition",
+        channel="counter",
+        category=Category.objects.get(code="road_pothole"),
+        subject="路面坑洞",
+        description="中正路坑洞",
+        petitioner=Petitioner(name="王小明", phone="0912345678"),
+    )
+    client.force_login(officer)
+    row = client.get("/api/v1/cases").json()["results"][0]
+    documented = json.loads(json.dumps(CaseSummarySerializer(Case.objects.get()).data))
+    assert row == documented
