@@ -642,11 +642,12 @@ class BenchContext:
     def server_started(self) -> bool:
         return self._server is not None and self._server.pid is not None
 
-    def server(self, *, database_url: str | None = None) -> BenchServer:
+    def server(self, *, database_url: str | None = None, workers: int | None = None) -> BenchServer:
         """The app under gunicorn, started on first use and shared by every benchmark of the run.
 
         `database_url`: a server on that (migrated) database instead, also started once per run
-        and stopped with the others; for figures that need a demo-sized database.
+        and stopped with the others; for figures that need a demo-sized database. `workers`: its
+        gunicorn sync workers (default: one per core).
         """
         if database_url and database_url != self.database_url:
             other = self._other_servers.get(database_url)
@@ -654,6 +655,7 @@ class BenchContext:
                 other = BenchServer(
                     workdir=self.workdir,
                     database_url=database_url,
+                    workers=workers,
                     status=lambda message: self.status(message),
                 )
                 self._other_servers[database_url] = other

@@ -31,7 +31,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 
 from yankao.core.bench_framework import Figure, benchmark
-from yankao.core.bench_runner import WRK_LUA, BenchServer, LoadResult, http_get, parse_wrk_output
+from yankao.core.bench_runner import (
+    WRK_LUA,
+    BenchServer,
+    LoadResult,
+    http_get,
+    machine_cores,
+    parse_wrk_output,
+)
 from yankao.servicedesk.demo import VERSION as DEMO_VERSION
 
 TARGETS = Path(settings.BASE_DIR) / "yankao" / "demo" / "targets" / "kaohsiung-2023.toml"
@@ -454,7 +461,10 @@ def intake_api(ctx: Any) -> list[Figure]:
         raise RuntimeError("wrk is needed for the intake figure (apt-get install wrk)")
     _postgres_ready()
     token = _manage(POSTGRES_BENCH_URL, "token", "issue", "operator").strip().splitlines()[-1]
-    server = ctx.server(database_url=POSTGRES_BENCH_URL)
+    # Two sync workers per core: an intake spends a third of its time waiting on PostgreSQL's
+    # commit, and one worker per core would leave the cores idle meanwhile (gunicorn's own advice
+    # is 2-4 per core for such work; README's production section says the same).
+    server = ctx.server(database_url=POSTGRES_BENCH_URL, workers=2 * machine_cores())
     workdir = Path(ctx.workdir)
     (workdir / "intake.lua").write_text(INTAKE_LUA + WRK_LUA, encoding="utf-8")
     (workdir / "report.lua").write_text(WRK_LUA, encoding="utf-8")

@@ -158,3 +158,22 @@ def test_the_inbox_rows_have_exactly_the_documented_shape(client, officer):
     row = client.get("/api/v1/cases").json()["results"][0]
     documented = json.loads(json.dumps(CaseSummarySerializer(Case.objects.get()).data))
     assert row == documented
+
+
+def test_a_registered_petition_is_answered_in_the_documented_shape(client, operator):
+    import json
+
+    from yankao.api.cases.views import CaseSummarySerializer
+    from yankao.cases.models import Case
+
+    client.force_login(operator)
+    body = {
+        "category": "road_pothole",
+        "channel": "hotline",
+        "subject": "路面坑洞",
+        "description": "中正路坑洞",
+        "petitioner": {"name": "王小明", "phone": "0912345678"},
+    }
+    answer = client.post("/api/v1/petitions", body, content_type="application/json").json()
+    assert answer["case"] == json.loads(json.dumps(CaseSummarySerializer(Case.objects.get()).data))
+    assert answer["created"] is True
