@@ -91,6 +91,9 @@ def _fresh_caches() -> None:
 
     for alias in ("default", "local"):
         caches[alias].clear()
+    from yankao.cases.selectors import category_cache
+
+    category_cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -6,3 +6,6 @@ class CasesConfig(AppConfig):
     name = "yankao.cases"
     label = "cases"
     verbose_name = _("案件引擎")
+
+    def ready(self) -> None:
+        from yankao.cases import signals  # noqa: F401

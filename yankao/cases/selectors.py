@@ -2,6 +2,7 @@
 
 import base64
 import hmac
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -323,3 +324,38 @@ def staff_alert_list_for_user(*, user: Any, limit: int = 10) -> list[StaffAlert]
         .only("id", "kind", "created_at", "case__number", "case__subject", "case__due_on")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+class _CategoryCache:
+    """Active categories by code, with their default agency, kept per process: intake reads one per
+    case. Edits are seen at once in this process (signals) and within RELOAD_SECONDS in others."""
+
+    RELOAD_SECONDS = 30.0
+
+    def __init__(self) -> None:
+        self._by_code: dict[str, Category] | None = None
+        self._loaded_at = 0.0
+
+    def clear(self) -> None:
+        self._by_code = None
+
+    def get(self, code: str) -> Category | None:
+        by_code = self._by_code
+        if by_code is None or time.monotonic() - self._loaded_at > self.RELOAD_SECONDS:
+            by_code = {
+                category.code: category
+                for category in Category.objects.filter(is_active=True).select_related("default_agency")
+            }
+            self._by_code, self._loaded_at = by_code, time.monotonic()
+        return by_code.get(code)
+
+
+category_cache = _CategoryCache()
+
+
+def category_get_active(*, code: str) -> Category:
+    """The active category with this code; NotFoundError naming the code otherwise."""
+    category = category_cache.get(code)
+    if category is None:
+        raise NotFoundError(f"不明的類別代碼「{code}」。", extra={"category": code})
+    return category

@@ -117,7 +117,9 @@ def case_intake(
         raise ApplicationError(f"不明的來源管道「{channel}」。")
     if not subject.strip() or not description.strip():
         raise ApplicationError("請填寫主旨與內容。")
-    if idempotency_key:
+    if idempotency_key and attachments:
+        # With files, look first: a retry must not store them again. Without, the unique key in the
+        # insert below decides, one round trip fewer on the hot path of agency systems.
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return IntakeResult(case=existing, tracking_code=_tracking_code(idempotency_key), created=False)
@@ -207,7 +209,7 @@ def case_intake(
                 ),
             )
     except IntegrityError:
-        # Two retries raced past the first check: the other one won; return its case.
+        # A retry (or two racing) of a submission already stored: return the stored case.
         existing = Case.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
         if existing is None:
             raise

@@ -21,11 +21,13 @@ from yankao.cases.selectors import (
     case_due_status,
     case_get_for_user,
     case_list_for_user,
+    category_get_active,
     due_soon_horizon,
     due_status_of,
 )
 from yankao.cases.services import Petitioner, case_intake, case_reply
 from yankao.cases.workflow import State
+from yankao.core.exceptions import NotFoundError
 from yankao.core.models import Agency
 from yankao.core.working_days import taiwan_date
 
@@ -80,6 +82,20 @@ class CaseSummarySerializer(serializers.Serializer[Case]):
 
     def get_due_status(self, case: Case) -> str:
         return case_due_status(case=case)
+
+
+class CategoryCodeField(serializers.CharField):
+    """An active category by its code (e.g. road_pothole), from the engine's per-process cache."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        code = super().to_internal_value(data)
+        try:
+            return category_get_active(code=code)
+        except NotFoundError as error:
+            raise ValidationError(error.message) from error
+
+    def to_representation(self, value: Any) -> Any:
+        return value.code
 
 
 def _summary_of(case: Case) -> dict[str, Any]:
@@ -266,11 +282,7 @@ class PetitionCreateApi(APIView):
 
     @extend_schema_serializer(component_name="PetitionIn")
     class InputSerializer(serializers.Serializer[Any]):
-        category = serializers.SlugRelatedField(
-            slug_field="code",
-            queryset=Category.objects.filter(is_active=True).select_related("default_agency"),
-            error_messages={"does_not_exist": "不明的類別代碼「{value}」。", "required": "請提供類別代碼。"},
-        )
+        category = CategoryCodeField(error_messages={"required": "請提供類別代碼。"})
         channel = serializers.ChoiceField(
             choices=Channel.choices,
             default=Channel.API,
