@@ -1,7 +1,6 @@
 """Reads of cases. Every read that a person asks for takes the user and checks their scope."""
 
 import base64
-import hmac
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from yankao.cases.models import Case, CaseEvent, Category, Extension, StaffAlert
 from yankao.cases.permissions import RDEC_ROLES, can_decide_extension, can_handle_case, can_view_case
-from yankao.cases.services import Petitioner, RouteSuggestion, route_suggest
+from yankao.cases.services import Petitioner, RouteSuggestion, route_suggest, tracking_code_matches
 from yankao.cases.workflow import (
     CLOCK_RUNNING_STATES,
     FINAL_STATES,
@@ -23,7 +22,7 @@ from yankao.cases.workflow import (
 )
 from yankao.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from yankao.core.models import Agency, AuditAction, Role
-from yankao.core.personal_data import personal_decrypt, personal_digest
+from yankao.core.personal_data import personal_decrypt
 from yankao.core.selectors.rules import rule_get
 from yankao.core.services.audit import audit_record_for
 from yankao.core.working_days import add_working_days, taiwan_date
@@ -253,8 +252,7 @@ class TrackedCase:
 def case_track(*, number: str, tracking_code: str) -> TrackedCase:
     """The case by its number and tracking code; one message for a wrong number or a wrong code."""
     case = Case.objects.select_related("category", "agency").filter(number=number.strip().upper()).first()
-    expected = personal_digest("tracking:" + tracking_code.strip().upper())
-    if case is None or not hmac.compare_digest(case.tracking_code_digest, expected):
+    if case is None or not tracking_code_matches(case, tracking_code):
         raise NotFoundError("查無此案件，請確認案件編號與查詢碼。")
     events = [
         PublicEvent(

@@ -44,7 +44,7 @@ from yankao.core.personal_data import (
     personal_encrypt,
     phone_normalise,
 )
-from yankao.core.roc_dates import roc_date_format
+from yankao.core.roc_dates import roc_date_format, roc_date_format_compact
 from yankao.core.selectors.rules import RuleVersion, rule_get, rule_history
 from yankao.core.services.audit import audit_record_for
 from yankao.core.services.numbering import number_next
@@ -122,7 +122,9 @@ def case_intake(
         # insert below decides, one round trip fewer on the hot path of agency systems.
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return IntakeResult(case=existing, tracking_code=_tracking_code(idempotency_key), created=False)
+            return IntakeResult(
+                case=existing, tracking_code=tracking_code_for_key(idempotency_key), created=False
+            )
 
     received_at = received_at or timezone.now()
     received_on = taiwan_date(received_at)
@@ -130,10 +132,10 @@ def case_intake(
         # The first suggestion never depends on the text; the keyword scan is for people choosing.
         agency = district if category.routed_to_district and district is not None else category.default_agency
     rule = deadline_rule_for(kind=kind, category=category, channel=channel, on=received_on)
-    tracking_code = _tracking_code(idempotency_key) if idempotency_key else _random_tracking_code()
+    tracking_code = tracking_code_for_key(idempotency_key) if idempotency_key else _random_tracking_code()
     try:
         with transaction.atomic():
-            number = number_next(prefix=f"{case_kind.number_prefix}{_roc_compact(received_on)}-")
+            number = number_next(prefix=f"{case_kind.number_prefix}{roc_date_format_compact(received_on)}-")
             case = Case(
                 number=number,
                 kind=kind,
@@ -149,14 +151,14 @@ def case_intake(
                 longitude=longitude,
                 is_anonymous=petitioner.anonymous,
                 wants_confidentiality=petitioner.confidential,
-                tracking_code_digest=personal_digest("tracking:" + tracking_code),
+                tracking_code_digest=tracking_digest(tracking_code),
                 idempotency_key=idempotency_key or None,
                 received_at=received_at,
-                due_on=_due_on(rule=rule, start=received_at),
-                deadline_rule=_rule_label(rule),
+                due_on=due_on_for_rule(rule=rule, start=received_at),
+                deadline_rule=rule_label(rule),
                 deadline_unit=rule.unit,
                 assigned_at=received_at,
-                **_petitioner_fields(petitioner),
+                **petitioner_fields(petitioner),
             )
             # Uniqueness (number, idempotency key) is the database's to decide: a racing retry
             # must reach the IntegrityError below and get the first case, not a validation error.
@@ -196,7 +198,7 @@ def case_intake(
             audit_record_for(
                 case,
                 action=AuditAction.CREATE,
-                fields=["subject", "description", "category", "agency", *_petitioner_fields(petitioner)],
+                fields=["subject", "description", "category", "agency", *petitioner_fields(petitioner)],
                 detail={"number": number, "channel": channel},
                 actor=actor,
             )
@@ -486,7 +488,7 @@ def case_reopen_by_citizen(*, number: str, tracking_code: str, reason: str) -> C
         case.is_open = True
         case.reopen_count += 1
         case.closed_at = None
-        case.due_on = _due_on(rule=rule, start=timezone.now())
+        case.due_on = due_on_for_rule(rule=rule, start=timezone.now())
         case.version += 1
         case.save()
         _event(
@@ -614,7 +616,7 @@ def case_transfer_kind(*, case: Case, to_kind: str, user: Any, expected_version:
         locked.description = ""
         locked.location_text = ""
         locked.reply = ""
-        for field in _petitioner_fields(Petitioner()):
+        for field in petitioner_fields(Petitioner()):
             setattr(locked, field, "")
         locked.closed_at = timezone.now()
         for attachment in locked.attachments.all():
@@ -625,7 +627,7 @@ def case_transfer_kind(*, case: Case, to_kind: str, user: Any, expected_version:
             locked,
             user=user,
             action=Action.TRANSFER_KIND,
-            fields=["state", "subject", "description", *_petitioner_fields(Petitioner())],
+            fields=["state", "subject", "description", *petitioner_fields(Petitioner())],
             note="已移轉其他業務辦理",
             data={"to_kind": to_kind, "reference": reference},
         )
@@ -819,7 +821,7 @@ def _attach(*, case: Case, upload: Upload, at: datetime) -> CaseAttachment:
     return attachment
 
 
-def _petitioner_fields(petitioner: Petitioner) -> dict[str, str]:
+def petitioner_fields(petitioner: Petitioner) -> dict[str, str]:
     phone = phone_normalise(petitioner.phone)
     email = petitioner.email.strip().lower()
     return {
@@ -833,7 +835,7 @@ def _petitioner_fields(petitioner: Petitioner) -> dict[str, str]:
     }
 
 
-def _due_on(*, rule: RuleVersion, start: datetime) -> date:
+def due_on_for_rule(*, rule: RuleVersion, start: datetime) -> date:
     due = deadline_from_rule(rule=rule, start=start)
     return taiwan_date(due) if isinstance(due, datetime) else due
 
@@ -846,7 +848,7 @@ def _shift_due(case: Case, *, working_days: int, calendar_days: int) -> date:
     return case.due_on + timedelta(days=calendar_days)
 
 
-def _rule_label(rule: RuleVersion) -> str:
+def rule_label(rule: RuleVersion) -> str:
     """What the case page shows as the deadline's basis: the rule's title, value and version."""
     return (
         f"{rule.title}：{rule.value.normalize():f} {RuleUnit(rule.unit).label}"
@@ -854,15 +856,20 @@ def _rule_label(rule: RuleVersion) -> str:
     )
 
 
-def _roc_compact(day: date) -> str:
-    return f"{day.year - 1911:03d}{day.month:02d}{day.day:02d}"
-
-
 def _random_tracking_code() -> str:
     return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
 
 
-def _tracking_code(idempotency_key: str) -> str:
+def tracking_digest(code: str) -> str:
+    """What a case stores of its tracking code: a keyed digest, never the code."""
+    return personal_digest("tracking:" + code.strip().upper())
+
+
+def tracking_code_matches(case: Case, code: str) -> bool:
+    return hmac.compare_digest(case.tracking_code_digest, tracking_digest(code))
+
+
+def tracking_code_for_key(idempotency_key: str) -> str:
     # A retried submission must show the citizen the same code: derive it from the key.
     digest = hmac.new(
         personal_digest("tracking-key").encode(), idempotency_key.encode(), hashlib.sha256
@@ -872,7 +879,6 @@ def _tracking_code(idempotency_key: str) -> str:
 
 def _tracked_case_for_update(*, number: str, tracking_code: str) -> Case:
     case = Case.objects.select_for_update().filter(number=number.strip().upper()).first()
-    expected = personal_digest("tracking:" + tracking_code.strip().upper())
-    if case is None or not hmac.compare_digest(case.tracking_code_digest, expected):
+    if case is None or not tracking_code_matches(case, tracking_code):
         raise NotFoundError("查無此案件，請確認案件編號與查詢碼。")
     return case

@@ -39,6 +39,12 @@ def roc_date_format_short(value: date | datetime) -> str:
     return f"{_roc_year(day)}/{day.month:02d}/{day.day:02d}"
 
 
+def roc_date_format_compact(value: date | datetime) -> str:
+    """1130331: the seven-digit form of case numbers and government registers."""
+    day = _day(value)
+    return f"{_roc_year(day):03d}{day.month:02d}{day.day:02d}"
+
+
 def roc_date_parse(text: str) -> date:
     """The date that `text` writes in one of the accepted ROC or ISO forms; InvalidDateError otherwise."""
     if not isinstance(text, str) or not text.strip():

@@ -28,19 +28,18 @@ from yankao.cases.models import Case, CaseEvent, Category, Channel, Extension, S
 from yankao.cases.services import (
     NOT_PROCESSED_GROUNDS,
     Petitioner,
-    _due_on,
-    _petitioner_fields,
-    _roc_compact,
-    _rule_label,
-    _tracking_code,
     deadline_rule_for,
+    due_on_for_rule,
+    petitioner_fields,
+    rule_label,
+    tracking_code_for_key,
+    tracking_digest,
 )
 from yankao.cases.workflow import OPEN_STATES, Action, State
 from yankao.core.demo_framework import DemoContext, demo_generator_register
 from yankao.core.exceptions import RuleNotInForceError
 from yankao.core.models import Agency, CalendarOverride, NumberSequence, Role, User
-from yankao.core.personal_data import personal_digest
-from yankao.core.roc_dates import TAIWAN, roc_date_format
+from yankao.core.roc_dates import TAIWAN, roc_date_format, roc_date_format_compact
 from yankao.core.selectors.rules import RuleVersion, rule_get
 from yankao.core.working_days import (
     add_working_days_array,
@@ -330,7 +329,7 @@ def _due_dates(rules: Sequence[RuleVersion], rule_index: Ints, received_s: Ints)
         # Calendar days, months and hours are rare: the engine's own scalar function, per case.
         for position in np.flatnonzero(mine):
             start = datetime.fromtimestamp(int(received_s[position]), tz=UTC)
-            due[position] = np.datetime64(_due_on(rule=rule, start=start), "D")
+            due[position] = np.datetime64(due_on_for_rule(rule=rule, start=start), "D")
     return due
 
 
@@ -596,7 +595,7 @@ class Builder:
 
     def rule_label(self, rule: RuleVersion) -> str:
         if id(rule) not in self.rule_labels:
-            self.rule_labels[id(rule)] = _rule_label(rule)
+            self.rule_labels[id(rule)] = rule_label(rule)
         return self.rule_labels[id(rule)]
 
     def _petitioner(self, channel: str, district: str) -> Petitioner:
@@ -906,7 +905,7 @@ class Builder:
                     not_processed_ground=ground,
                     # The engine's version: 1 at intake, one more per transition and approved extension.
                     version=1 + sum(1 for item in events[2:] if item[3] not in UNVERSIONED_EVENTS),
-                    **_petitioner_fields(petitioner),
+                    **petitioner_fields(petitioner),
                 )
             )
             timelines.append(events)
@@ -935,14 +934,14 @@ def _event_append(
 
 
 def _tracking_digest(idempotency_key: str) -> str:
-    return personal_digest("tracking:" + _tracking_code(idempotency_key))
+    return tracking_digest(tracking_code_for_key(idempotency_key))
 
 
 def demo_tracking_code(case: Case) -> str:
     """The tracking code of a demo petition (derived from its key, as the engine does for retries)."""
     if not (case.idempotency_key or "").startswith(DEMO_KEY_PREFIX):
         raise ValueError(f"{case.number} is not a demo petition")
-    return _tracking_code(case.idempotency_key or "")
+    return tracking_code_for_key(case.idempotency_key or "")
 
 
 # --- numbers ---------------------------------------------------------------------------------------
@@ -953,7 +952,7 @@ def _numbers(received_s: Ints) -> tuple[list[str], dict[str, int]]:
     prefix_letter = case_kinds.get(KIND).number_prefix
     days = _local_day(received_s)
     prefixes_by_day = {
-        int(day): f"{prefix_letter}{_roc_compact(date(1970, 1, 1) + timedelta(days=int(day)))}-"
+        int(day): f"{prefix_letter}{roc_date_format_compact(date(1970, 1, 1) + timedelta(days=int(day)))}-"
         for day in np.unique(days.view(np.int64))
     }
     last = dict(

@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from yankao.cases.models import Case, CaseEvent, Channel, Extension
 from yankao.cases.selectors import case_track
-from yankao.cases.services import _due_on, deadline_rule_for
+from yankao.cases.services import deadline_rule_for, due_on_for_rule
 from yankao.cases.workflow import OPEN_STATES, State
 from yankao.core.demo_framework import DemoContext
 from yankao.core.models import NumberSequence
@@ -106,7 +106,7 @@ def test_due_dates_are_the_engines_rule_and_calendar(city: None) -> None:
     for case in Case.objects.select_related("category"):
         received_on = taiwan_date(case.received_at)
         rule = deadline_rule_for(kind=case.kind, category=case.category, channel=case.channel, on=received_on)
-        due = _due_on(rule=rule, start=case.received_at)
+        due = due_on_for_rule(rule=rule, start=case.received_at)
         assert rule.unit == "working_days"  # the tiny city's rules; other units go through the same function
         if case.paused_working_days:
             due = add_working_days(due, case.paused_working_days)
