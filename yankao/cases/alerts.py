@@ -6,19 +6,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yankao.cases.models import Case, StaffAlert
+from yankao.cases.selectors import due_soon_horizon
 from yankao.cases.workflow import CLOCK_RUNNING_STATES
 from yankao.core.models import Agency, Role, User
 from yankao.core.selectors.rules import rule_get
-from yankao.core.working_days import add_working_days, count_working_days
+from yankao.core.working_days import count_working_days
 
 
 def alerts_scan(*, today: date) -> dict[str, int]:
     """Write the alerts due today: due soon → the officer (or the liaisons), overdue → the liaisons,
     long overdue → RDEC staff. Running it twice writes nothing new."""
-    soon = int(rule_get(key="petition.due_soon_notice", on=today).value)
     to_liaison = int(rule_get(key="petition.escalate_to_liaison_after", on=today).value)
     to_rdec = int(rule_get(key="petition.escalate_to_rdec_after", on=today).value)
-    horizon = add_working_days(today, soon)
+    horizon = due_soon_horizon(today=today)
     running = Case.objects.filter(state__in=CLOCK_RUNNING_STATES).select_related("agency")
     written = {
         StaffAlert.Kind.DUE_SOON: 0,

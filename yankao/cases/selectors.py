@@ -3,7 +3,7 @@
 import base64
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from yankao.cases.models import Case, CaseEvent, Category, Extension, StaffAlert
 from yankao.cases.permissions import RDEC_ROLES, can_decide_extension, can_handle_case, can_view_case
-from yankao.cases.services import Petitioner, RouteSuggestion, route_suggest, tracking_code_matches
+from yankao.cases.services import (
+    Petitioner,
+    RouteSuggestion,
+    case_reopen_last_day,
+    route_suggest,
+    tracking_code_matches,
+)
 from yankao.cases.workflow import (
     CLOCK_RUNNING_STATES,
     FINAL_STATES,
@@ -27,7 +33,7 @@ from yankao.core.selectors.rules import rule_get
 from yankao.core.services.audit import audit_record_for
 from yankao.core.working_days import add_working_days, taiwan_date
 
-__all__ = ["RouteSuggestion", "route_suggest"]
+__all__ = ["RouteSuggestion", "case_reopen_last_day", "route_suggest"]
 
 
 LIST_DEFERRED_FIELDS = (
@@ -121,7 +127,7 @@ def case_list_for_user(
     if due == "overdue":
         cases = cases.filter(is_open=True, state__in=CLOCK_RUNNING_STATES, due_on__lt=today)
     elif due == "soon":
-        horizon = add_working_days(today, int(rule_get(key="petition.due_soon_notice", on=today).value))
+        horizon = due_soon_horizon(today=today)
         cases = cases.filter(
             is_open=True, state__in=CLOCK_RUNNING_STATES, due_on__gte=today, due_on__lte=horizon
         )
@@ -167,14 +173,9 @@ def case_due_status(*, case: Case, today: date | None = None, horizon: date | No
     """ "closed", "paused", "overdue", "due_soon" or "on_time". Pass `horizon` (from `due_soon_horizon`)
     when judging many cases on one day."""
     today = today or taiwan_date(timezone.now())
-    if case.state not in OPEN_STATES:
-        return "closed"
-    if case.state == State.WAITING_CITIZEN:
-        return "paused"
-    if case.due_on < today:
-        return "overdue"
-    horizon = horizon or due_soon_horizon(today=today)
-    return "due_soon" if case.due_on <= horizon else "on_time"
+    return due_status_of(
+        state=case.state, due_on=case.due_on, today=today, horizon=horizon or due_soon_horizon(today=today)
+    )
 
 
 def due_status_of(*, state: str, due_on: date, today: date, horizon: date) -> str:
@@ -216,14 +217,6 @@ def case_petitioner_reveal(*, user: Any, case: Case, reason: str) -> Petitioner:
     )
 
 
-def case_reopen_last_day(*, case: Case) -> date:
-    """The last day the citizen may say the matter is not resolved (the reply date + the reopen period)."""
-    if case.replied_at is None:
-        raise ApplicationError("案件尚未答復。")
-    replied_on = taiwan_date(case.replied_at)
-    return replied_on + timedelta(days=int(rule_get(key="petition.reopen_period", on=replied_on).value))
-
-
 @dataclass(frozen=True)
 class PublicEvent:
     occurred_at: datetime
@@ -246,6 +239,7 @@ class TrackedCase:
     reply: str
     events: list[PublicEvent]
     can_reopen: bool
+    reopen_until: date | None  # the last day to say "not resolved", while that is still possible
     can_answer_survey: bool
 
 
@@ -262,9 +256,10 @@ def case_track(*, number: str, tracking_code: str) -> TrackedCase:
         )
         for event in CaseEvent.objects.filter(case=case, public=True).order_by("occurred_at", "id")
     ]
-    reopenable = (
-        transition_target(state=case.state, action=Action.REOPEN) is not None and case.replied_at is not None
-    )
+    reopen_until = None
+    if transition_target(state=case.state, action=Action.REOPEN) is not None and case.replied_at is not None:
+        last_day = case_reopen_last_day(case=case)
+        reopen_until = last_day if taiwan_date(timezone.now()) <= last_day else None
     return TrackedCase(
         number=case.number,
         state=case.state,
@@ -276,7 +271,8 @@ def case_track(*, number: str, tracking_code: str) -> TrackedCase:
         replied_at=case.replied_at,
         reply=case.reply,
         events=events,
-        can_reopen=reopenable,
+        can_reopen=reopen_until is not None,
+        reopen_until=reopen_until,
         can_answer_survey=case.replied_at is not None
         and case.state not in (FINAL_STATES - {State.CLOSED})
         and not hasattr(case, "survey"),

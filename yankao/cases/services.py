@@ -475,12 +475,12 @@ def case_reopen_by_citizen(*, number: str, tracking_code: str, reason: str) -> C
         case = _tracked_case_for_update(number=number, tracking_code=tracking_code)
         if transition_target(state=case.state, action=Action.REOPEN) is None or case.replied_at is None:
             raise ApplicationError(f"案件狀態為「{State(case.state).label}」，不能要求重新處理。")
-        period = rule_get(key="petition.reopen_period", on=taiwan_date(case.replied_at))
         today = taiwan_date(timezone.now())
-        last_day = taiwan_date(case.replied_at) + timedelta(days=int(period.value))
+        last_day = case_reopen_last_day(case=case)
         if today > last_day:
+            days = (last_day - taiwan_date(case.replied_at)).days
             raise ApplicationError(
-                f"已超過答復後{int(period.value)}日的重新處理期間（至{roc_date_format(last_day)}止），請另提陳情。"
+                f"已超過答復後{days}日的重新處理期間（至{roc_date_format(last_day)}止），請另提陳情。"
             )
         rule = deadline_rule_for(kind=case.kind, category=case.category, channel=case.channel, on=today)
         source = case.state
@@ -508,6 +508,14 @@ def case_reopen_by_citizen(*, number: str, tracking_code: str, reason: str) -> C
             detail={"action": "reopen", "by": "citizen"},
         )
         return case
+
+
+def case_reopen_last_day(*, case: Case) -> date:
+    """The last day the citizen may say the matter is not resolved: the reply date + the reopen period."""
+    if case.replied_at is None:
+        raise ApplicationError("案件尚未答復。")
+    replied_on = taiwan_date(case.replied_at)
+    return replied_on + timedelta(days=int(rule_get(key="petition.reopen_period", on=replied_on).value))
 
 
 def case_not_process(

@@ -12,7 +12,7 @@ anonymous tip passed on by staff): the name is then not kept and contact is opti
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -212,19 +212,13 @@ def petition_track(*, number: str, tracking_code: str, client_ip: str | None = N
     tracked: TrackedCase = _tracked(
         case_track, client_ip=client_ip, number=number, tracking_code=tracking_code
     )
-    reopen_until = None
-    if tracked.can_reopen and tracked.replied_at is not None:
-        replied_on = taiwan_date(tracked.replied_at)
-        period = rule_get(key="petition.reopen_period", on=replied_on)
-        last_day = replied_on + timedelta(days=int(period.value))
-        reopen_until = last_day if taiwan_date(timezone.now()) <= last_day else None
     # The survey follows the rule in force when the reply was sent, as the engine's notice does.
     survey_offered = (
         tracked.can_answer_survey
         and tracked.replied_at is not None
         and bool(rule_get(key="petition.satisfaction_survey", on=taiwan_date(tracked.replied_at)).value)
     )
-    return PetitionTracking(case=tracked, reopen_until=reopen_until, survey_offered=survey_offered)
+    return PetitionTracking(case=tracked, reopen_until=tracked.reopen_until, survey_offered=survey_offered)
 
 
 def track_lookup_allowed(*, client_ip: str | None) -> None:
