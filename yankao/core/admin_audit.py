@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from yankao.core.audit_chain import HASHED_FIELDS
 from yankao.core.models import AuditEntry, AuditSeal
 from yankao.core.permissions import can_read_audit_trail
 
@@ -40,19 +41,7 @@ class AuditEntryAdmin(_ReadOnlyAdmin):
     list_display = ("id", "occurred_at", "actor_username", "action", "target_type", "target_id", "ip_address")
     list_filter = ("action",)
     search_fields = ("=actor_username", "=target_type", "=target_id", "=request_id")
-    readonly_fields = (
-        "id",
-        "occurred_at",
-        "actor_id",
-        "actor_username",
-        "action",
-        "target_type",
-        "target_id",
-        "fields",
-        "ip_address",
-        "request_id",
-        "detail",
-    )
+    readonly_fields = HASHED_FIELDS  # every field of an entry, as the seal covers it
     exclude = ("actor",)
 
 
