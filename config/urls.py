@@ -4,6 +4,8 @@ from django.urls import URLPattern, URLResolver, include, path
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include("yankao.api.urls")),
+    # Open311 GeoReport v2 keeps its own paths and formats (yankao/api/open311/).
+    path("open311/v2/", include("yankao.api.open311.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yankao.web.urls")),

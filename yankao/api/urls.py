@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from yankao.api.cases import views as case_views
@@ -18,4 +18,9 @@ urlpatterns = [
     path("cases/<str:number>", case_views.CaseDetailApi.as_view(), name="cases_get"),
     path("cases/<str:number>/reply", case_views.CaseReplyApi.as_view(), name="cases_reply"),
     path("petitions", case_views.PetitionCreateApi.as_view(), name="petitions_create"),
+    path("", include("yankao.api.servicedesk.urls")),
+    path("", include("yankao.api.bullying.urls")),
+    path("", include("yankao.api.programs.urls")),
+    path("", include("yankao.api.programs_annual.urls")),
+    path("", include("yankao.api.timeliness.urls")),
 ]

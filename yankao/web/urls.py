@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from yankao.web.views import (
     accounts,
@@ -51,4 +51,10 @@ urlpatterns = [
     path(
         "console/extensions/<int:extension_id>/decide/", extensions.extension_decide, name="extension_decide"
     ),
+    # Each module's pages, in a file of their own.
+    path("", include("yankao.web.urls_hotline")),
+    path("", include("yankao.web.urls_bullying")),
+    path("", include("yankao.web.urls_programs")),
+    path("", include("yankao.web.urls_programs_annual")),
+    path("", include("yankao.web.urls_timeliness")),
 ]

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 
 from yankao.core.exceptions import ApplicationError
@@ -82,11 +83,28 @@ def _load_agencies(city: str) -> int:
     return created
 
 
+def rule_files() -> list[Path]:
+    """core's rule file first, then each yankao app's own `data/rules.toml`.
+
+    Each module keeps the rules it owns beside its code, so that modules built side by side
+    never edit one shared file.
+    """
+    files = [DATA_DIR / "rules.toml"]
+    for app_config in apps.get_app_configs():
+        if app_config.name.startswith("yankao.") and app_config.name != "yankao.core":
+            candidate = Path(app_config.path) / "data" / "rules.toml"
+            if candidate.exists():
+                files.append(candidate)
+    return files
+
+
 def _load_rules() -> int:
-    data = tomllib.loads((DATA_DIR / "rules.toml").read_text(encoding="utf-8"))
+    rows: list[dict[str, Any]] = []
+    for path in rule_files():
+        rows.extend(tomllib.loads(path.read_text(encoding="utf-8")).get("rule", []))
     existing = set(Rule.objects.values_list("key", "qualifier", "effective_from"))
     created = 0
-    for row in data["rule"]:
+    for row in rows:
         effective_from = date.fromisoformat(str(row["effective_from"]))
         qualifier = row.get("qualifier", "")
         if (row["key"], qualifier, effective_from) in existing:

@@ -1,0 +1,5 @@
+"""The bullying part of the API."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,5 @@
+"""The open311 part of the API."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

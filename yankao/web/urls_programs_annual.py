@@ -1,0 +1,5 @@
+"""The console and portal pages of the programs_annual module (included by yankao/web/urls.py, namespace web)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
