@@ -1,0 +1,462 @@
+"""The timeliness rules: each document's deadline, days used and status, vectorised and naive.
+
+`deadlines_compute` works on whole columns with numpy over the calendar's rank tables (one
+import of a million rows is a few gathers); `deadline_compute_one` is the per-row reference
+written straight from the rules with the scalar calendar and `core.durations`, used by tests
+and the benchmark to prove the two agree. Every number comes from the dated rule table.
+
+The rules (domain-rules.md §1):
+- 一般公文: 最速件/速件/普通件 limits in working days, counted from the day after receipt;
+  限期 letters keep the sender's date; one received after its own deadline is a 普通件.
+- 人民陳情: the document.petition_reply period (working days).
+- the other five categories count calendar days or months, their period's end moving off a
+  rest day as 行政程序法 §48 says: 質詢 (legislator or councillor), 專案管制 (the approved
+  date), 人民申請 (the agency's period table, else document.application_default), 監察 (the
+  letter's date, else document.control_yuan_correction_reply), 訴願 (document.appeal_decision).
+- days used: working days (or calendar days for calendar categories) after the start day up to
+  the closing day; closed on the start day counts document.same_day_days_used; a 限期 letter
+  closed in time counts at most document.timed_letter_counted_cap.
+- 彙辦 counts from the last incoming letter, 併辦 from the first (the caller passes that date).
+- an approved extension asked for before the deadline gives a second, extended status; the
+  first status is always against the original deadline (展期 does not erase 逾期).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from yankao.core.durations import deadline_from
+from yankao.core.exceptions import ApplicationError, RuleNotInForceError
+from yankao.core.models import RuleUnit
+from yankao.core.selectors.rules import rule_get, rule_history
+from yankao.core.working_days import Calendar, calendar_current
+from yankao.timeliness.models import Category, QuestionSource, Speed, Status
+
+DayArray = npt.NDArray[np.datetime64]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+NAT = np.datetime64("NaT", "D")
+
+CATEGORY_CODES: tuple[str, ...] = tuple(Category.values)
+SPEED_CODES: tuple[str, ...] = tuple(Speed.values)
+QUESTION_CODES: tuple[str, ...] = tuple(QuestionSource.values)
+STATUS_CODES: tuple[str, ...] = (Status.ON_TIME, Status.LATE, Status.OPEN_OVERDUE, Status.OPEN)
+UNIT_CODES: tuple[str, ...] = (RuleUnit.WORKING_DAYS, RuleUnit.CALENDAR_DAYS, RuleUnit.MONTHS)
+
+_C = {value: code for code, value in enumerate(CATEGORY_CODES)}
+_S = {value: code for code, value in enumerate(SPEED_CODES)}
+_Q = {value: code for code, value in enumerate(QUESTION_CODES)}
+_U = {value: code for code, value in enumerate(UNIT_CODES)}
+WORKING_DAY_CATEGORIES = frozenset({Category.GENERAL, Category.PETITION})
+# Categories whose own date (限辦日期) sets the deadline: a project's approved date, a Control Yuan letter's.
+SPEED_LIMIT_QUALIFIERS = {Speed.MOST_URGENT: "most_urgent", Speed.URGENT: "urgent", Speed.ORDINARY: "ordinary"}
+
+# Why an extension is not accepted (codes of `Result.extension_problem`).
+EXTENSION_OK, EXTENSION_TOO_MANY, EXTENSION_TOO_LONG = 0, 1, 2
+
+
+@dataclass
+class Columns:
+    """A register's documents as columns (one entry per document)."""
+
+    category: IntArray  # index into CATEGORY_CODES
+    speed: IntArray  # index into SPEED_CODES
+    question_source: IntArray  # index into QUESTION_CODES
+    received: DayArray
+    count_from: DayArray  # received, or the first/last incoming letter for 併辦/彙辦
+    set_deadline: DayArray  # NaT when none
+    closed: DayArray  # NaT while open
+    extension_count: IntArray
+    extension_requested: DayArray  # NaT when not known
+    extended_to: DayArray  # NaT when none
+    extension_approved: BoolArray
+    period_value: IntArray  # the agency's 人民申請 period for the item; -1 where none is published
+    period_unit: IntArray  # index into UNIT_CODES
+
+    def __len__(self) -> int:
+        return int(self.category.size)
+
+
+@dataclass
+class Result:
+    deadline: DayArray
+    extended_deadline: DayArray  # NaT when no accepted extension
+    days_used: FloatArray  # NaN while open
+    status: IntArray  # index into STATUS_CODES
+    status_extended: IntArray
+    as_ordinary: BoolArray
+    extension_problem: IntArray  # EXTENSION_* codes
+
+
+@dataclass(frozen=True)
+class Facts:
+    """One document, for the per-row reference."""
+
+    category: str
+    speed: str
+    question_source: str
+    received: date
+    count_from: date
+    set_deadline: date | None
+    closed: date | None
+    extension_count: int = 0
+    extension_requested: date | None = None
+    extended_to: date | None = None
+    extension_approved: bool = False
+    period_value: int = -1
+    period_unit: str = RuleUnit.MONTHS
+
+
+@dataclass(frozen=True)
+class Outcome:
+    deadline: date
+    extended_deadline: date | None
+    days_used: Decimal | None
+    status: str
+    status_extended: str
+    as_ordinary: bool
+    extension_problem: int
+
+
+def columns_from_facts(rows: Sequence[Facts]) -> Columns:
+    """Columns for a list of documents (tests, the benchmark's sample)."""
+
+    def days(values: list[date | None]) -> DayArray:
+        return np.array([value if value is not None else NAT for value in values], dtype="datetime64[D]")
+
+    return Columns(
+        category=np.array([_C[row.category] for row in rows], dtype=np.int64),
+        speed=np.array([_S[row.speed] for row in rows], dtype=np.int64),
+        question_source=np.array([_Q[row.question_source] for row in rows], dtype=np.int64),
+        received=days([row.received for row in rows]),
+        count_from=days([row.count_from for row in rows]),
+        set_deadline=days([row.set_deadline for row in rows]),
+        closed=days([row.closed for row in rows]),
+        extension_count=np.array([row.extension_count for row in rows], dtype=np.int64),
+        extension_requested=days([row.extension_requested for row in rows]),
+        extended_to=days([row.extended_to for row in rows]),
+        extension_approved=np.array([row.extension_approved for row in rows], dtype=np.bool_),
+        period_value=np.array([row.period_value for row in rows], dtype=np.int64),
+        period_unit=np.array([_U[row.period_unit] for row in rows], dtype=np.int64),
+    )
+
+
+# --- dated rules over arrays ---------------------------------------------------------------------
+
+
+def _rule_values(*, key: str, qualifier: str, on: DayArray) -> tuple[FloatArray, str]:
+    """The value in force for each date (and the rule's unit): `rule_get` over an array."""
+    history = rule_history(key=key, qualifier=qualifier) or rule_history(key=key)
+    if not history:
+        raise RuleNotInForceError(f"規則「{key}」不存在，請研考會系統管理者於規則表中建立。", extra={"key": key})
+    oldest_first = history[::-1]
+    starts = np.array([version.effective_from for version in oldest_first], dtype="datetime64[D]")
+    index = np.searchsorted(starts, on, side="right") - 1
+    if on.size and index.min() < 0:
+        first = on[int(np.argmin(index))].item()
+        rule_get(key=key, qualifier=qualifier, on=first)  # raises the rule table's own message
+    units = {version.unit for version in history}
+    if len(units) > 1:
+        raise ApplicationError(f"規則「{key}」的各版本單位不一致，無法批次計算。", extra={"key": key})
+    values = np.array([float(version.value) for version in oldest_first], dtype=np.float64)
+    return values[np.maximum(index, 0)], history[0].unit
+
+
+def _months_end(starts: DayArray, months: IntArray) -> DayArray:
+    """§48 II–III over arrays: the last day of a period of `months` months starting after `starts`."""
+    first = starts + np.timedelta64(1, "D")
+    first_month = first.astype("datetime64[M]")
+    day_index = (first - first_month.astype("datetime64[D]")).astype(np.int64)  # 0-based day of month
+    target = first_month + months.astype("timedelta64[M]")
+    target_start = target.astype("datetime64[D]")
+    month_length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target_start).astype(np.int64)
+    corresponding = target_start + day_index.astype("timedelta64[D]") - np.timedelta64(1, "D")
+    last_of_month = target_start + (month_length - 1).astype("timedelta64[D]")
+    return np.where(day_index >= month_length, last_of_month, corresponding)
+
+
+def _period_end(cal: Calendar, starts: DayArray, values: IntArray, units: IntArray) -> DayArray:
+    """`core.durations.deadline_from` over arrays (units as UNIT_CODES indexes)."""
+    out = np.full(starts.shape, NAT, dtype="datetime64[D]")
+    working = units == _U[RuleUnit.WORKING_DAYS]
+    if working.any():
+        out[working] = cal.add_working_days_array(starts[working], values[working])
+    days = units == _U[RuleUnit.CALENDAR_DAYS]
+    if days.any():
+        ends = starts[days] + values[days].astype("timedelta64[D]")
+        out[days] = cal.add_working_days_array(ends, 0)  # a rest-day end moves on (§48 IV)
+    months = units == _U[RuleUnit.MONTHS]
+    if months.any():
+        out[months] = cal.add_working_days_array(_months_end(starts[months], values[months]), 0)
+    return out
+
+
+def _unit_code(unit: str, key: str) -> int:
+    if unit not in _U:
+        raise ApplicationError(f"規則「{key}」的單位「{unit}」不是期間的單位。", extra={"key": key})
+    return _U[unit]
+
+
+# --- the vectorised computation -------------------------------------------------------------------
+
+
+def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | None = None) -> Result:
+    """Deadline, days used and status of every document, judged on `as_of` (open ones)."""
+    cal = calendar_ or calendar_current()
+    size = len(columns)
+    category, speed, received = columns.category, columns.speed, columns.received
+    start = columns.count_from
+    general = category == _C[Category.GENERAL]
+    timed = general & (speed == _S[Speed.TIMED])
+    # A 限期 letter received after its own deadline is a 普通件 (手冊).
+    as_ordinary = timed & (columns.set_deadline < received)
+    timed_kept = timed & ~as_ordinary
+    uses_own_date = timed_kept | (category == _C[Category.PROJECT])
+    uses_own_date |= (category == _C[Category.CONTROL_YUAN]) & ~np.isnat(columns.set_deadline)
+
+    # Period (value, unit) per document from the rules in force on its day of receipt.
+    values = np.zeros(size, dtype=np.int64)
+    units = np.zeros(size, dtype=np.int64)
+
+    def apply(mask: BoolArray, key: str, qualifier: str = "") -> None:
+        if not mask.any():
+            return
+        found, unit = _rule_values(key=key, qualifier=qualifier, on=received[mask])
+        values[mask] = found.astype(np.int64)
+        units[mask] = _unit_code(unit, key)
+
+    for speed_value, qualifier in SPEED_LIMIT_QUALIFIERS.items():
+        mask = general & (speed == _S[speed_value])
+        if speed_value == Speed.ORDINARY:
+            mask = mask | as_ordinary
+        apply(mask, "document.limit", qualifier)
+    apply(category == _C[Category.PETITION], "document.petition_reply")
+    question = category == _C[Category.QUESTION]
+    councillor = question & (columns.question_source == _Q[QuestionSource.COUNCILLOR])
+    apply(question & ~councillor, "document.legislator_question_reply")
+    apply(councillor, "document.council_question_reply")
+    application = category == _C[Category.APPLICATION]
+    published = application & (columns.period_value >= 0)
+    values[published] = columns.period_value[published]
+    units[published] = columns.period_unit[published]
+    apply(application & ~published, "document.application_default")
+    control = (category == _C[Category.CONTROL_YUAN]) & ~uses_own_date
+    apply(control, "document.control_yuan_correction_reply")
+    appeal = category == _C[Category.APPEAL]
+    apply(appeal, "document.appeal_decision")
+
+    deadline = np.where(uses_own_date, columns.set_deadline, NAT)
+    by_rule = ~uses_own_date
+    deadline[by_rule] = _period_end(cal, start[by_rule], values[by_rule], units[by_rule])
+
+    # Days used.
+    closed = columns.closed
+    is_closed = ~np.isnat(closed)
+    working_category = general | (category == _C[Category.PETITION])
+    days_used = np.full(size, np.nan)
+    closed_working = is_closed & working_category
+    if closed_working.any():
+        # Working days in (start, closed]: rank(closed) - rank(start) over the closed range [start, closed].
+        counted = cal.count_working_days_array(start[closed_working], closed[closed_working])
+        counted = counted - cal.is_working_day_array(start[closed_working])
+        days_used[closed_working] = counted
+    closed_calendar = is_closed & ~working_category
+    days_used[closed_calendar] = (closed[closed_calendar] - start[closed_calendar]).astype(np.int64)
+    same_day_value, _ = _rule_values(key="document.same_day_days_used", qualifier="", on=received)
+    short = is_closed & (days_used <= 0)  # closed on the start day, or before the next working day
+    days_used[short] = same_day_value[short]
+
+    on_time = is_closed & (closed <= deadline)
+    capped = timed_kept & on_time
+    if capped.any():
+        cap, _ = _rule_values(key="document.timed_letter_counted_cap", qualifier="", on=received[capped])
+        days_used[capped] = np.minimum(days_used[capped], cap)
+
+    as_of_day = np.datetime64(as_of, "D")
+    status = _status(is_closed=is_closed, closed=closed, deadline=deadline, as_of=as_of_day)
+
+    # Extensions: against the original deadline above, and against the extended one here.
+    problem = np.zeros(size, dtype=np.int64)
+    has_extension = ~np.isnat(columns.extended_to) & (columns.extended_to > deadline)
+    limited = appeal | application
+    for qualifier, mask in (("appeal", appeal), ("application", application)):
+        if (mask & has_extension).any():
+            limit, _ = _rule_values(key="document.extension_count_limit", qualifier=qualifier, on=received[mask])
+            too_many = np.zeros(size, dtype=np.bool_)
+            too_many[mask] = columns.extension_count[mask] > limit
+            problem[too_many & has_extension] = EXTENSION_TOO_MANY
+    cap_values = np.zeros(size, dtype=np.int64)
+    cap_units = np.full(size, -1, dtype=np.int64)
+
+    def cap(mask: BoolArray, key: str) -> None:
+        mask = mask & has_extension
+        if mask.any():
+            found, unit = _rule_values(key=key, qualifier="", on=received[mask])
+            cap_values[mask] = found.astype(np.int64)
+            cap_units[mask] = _unit_code(unit, key)
+
+    cap(appeal, "document.appeal_decision_extension")
+    cap(question & ~councillor, "document.legislator_question_extension")
+    cap(councillor, "document.council_question_extension")
+    # 人民申請: within the length of the original period (§51 IV).
+    application_extended = application & has_extension
+    cap_values[application_extended] = values[application_extended]
+    cap_units[application_extended] = units[application_extended]
+    capped_extension = cap_units >= 0
+    if capped_extension.any():
+        longest = _period_end(cal, deadline[capped_extension], cap_values[capped_extension], cap_units[capped_extension])
+        too_long = np.zeros(size, dtype=np.bool_)
+        too_long[capped_extension] = columns.extended_to[capped_extension] > longest
+        problem[too_long & (problem == EXTENSION_OK)] = EXTENSION_TOO_LONG
+    del limited
+    asked_in_time = np.isnat(columns.extension_requested) | (columns.extension_requested <= deadline)
+    accepted = has_extension & columns.extension_approved & asked_in_time & (problem == EXTENSION_OK)
+    extended_deadline = np.where(accepted, columns.extended_to, NAT)
+    effective = np.where(accepted, columns.extended_to, deadline)
+    status_extended = _status(is_closed=is_closed, closed=closed, deadline=effective, as_of=as_of_day)
+    return Result(
+        deadline=deadline,
+        extended_deadline=extended_deadline,
+        days_used=days_used,
+        status=status,
+        status_extended=status_extended,
+        as_ordinary=as_ordinary,
+        extension_problem=problem,
+    )
+
+
+def _status(*, is_closed: BoolArray, closed: DayArray, deadline: DayArray, as_of: np.datetime64) -> IntArray:
+    status = np.where(
+        is_closed,
+        np.where(closed <= deadline, 0, 1),
+        np.where(as_of > deadline, 2, 3),
+    )
+    return status.astype(np.int64)
+
+
+# --- the per-row reference ----------------------------------------------------------------------
+
+
+def deadline_compute_one(*, facts: Facts, as_of: date, calendar_: Calendar | None = None) -> Outcome:
+    """One document's audit, written rule by rule with scalar calls (the vectorised form's reference)."""
+    cal = calendar_ or calendar_current()
+    received, start = facts.received, facts.count_from
+    category = facts.category
+
+    def period(key: str, qualifier: str = "") -> tuple[int, str]:
+        rule = rule_get(key=key, qualifier=qualifier, on=received)
+        return int(rule.value), rule.unit
+
+    as_ordinary = (
+        category == Category.GENERAL
+        and facts.speed == Speed.TIMED
+        and facts.set_deadline is not None
+        and facts.set_deadline < received
+    )
+    timed_kept = category == Category.GENERAL and facts.speed == Speed.TIMED and not as_ordinary
+    own_date = timed_kept or category == Category.PROJECT
+    own_date = own_date or (category == Category.CONTROL_YUAN and facts.set_deadline is not None)
+    value, unit = 0, RuleUnit.WORKING_DAYS
+    if own_date:
+        assert facts.set_deadline is not None
+        deadline = facts.set_deadline
+    else:
+        if category == Category.GENERAL:
+            speed = Speed.ORDINARY if as_ordinary else Speed(facts.speed)
+            value, unit = period("document.limit", SPEED_LIMIT_QUALIFIERS[speed])
+        elif category == Category.PETITION:
+            value, unit = period("document.petition_reply")
+        elif category == Category.QUESTION:
+            councillor = facts.question_source == QuestionSource.COUNCILLOR
+            value, unit = period("document.council_question_reply" if councillor else "document.legislator_question_reply")
+        elif category == Category.APPLICATION:
+            if facts.period_value >= 0:
+                value, unit = facts.period_value, facts.period_unit
+            else:
+                value, unit = period("document.application_default")
+        elif category == Category.CONTROL_YUAN:
+            value, unit = period("document.control_yuan_correction_reply")
+        else:
+            value, unit = period("document.appeal_decision")
+        deadline = _as_date(deadline_from(start=start, value=value, unit=unit, calendar_=cal))
+
+    days_used: Decimal | None = None
+    if facts.closed is not None:
+        if category in WORKING_DAY_CATEGORIES:
+            used = sum(
+                1 for offset in range(1, (facts.closed - start).days + 1) if cal.is_working_day(start + timedelta(days=offset))
+            )
+        else:
+            used = (facts.closed - start).days
+        days_used = Decimal(used)
+        if used <= 0:
+            days_used = rule_get(key="document.same_day_days_used", on=received).value
+        if timed_kept and facts.closed <= deadline:
+            days_used = min(days_used, rule_get(key="document.timed_letter_counted_cap", on=received).value)
+
+    status = _status_one(closed=facts.closed, deadline=deadline, as_of=as_of)
+    problem = EXTENSION_OK
+    extended: date | None = None
+    if facts.extended_to is not None and facts.extended_to > deadline:
+        if category in (Category.APPEAL, Category.APPLICATION):
+            limit = rule_get(key="document.extension_count_limit", qualifier=category, on=received).value
+            if facts.extension_count > limit:
+                problem = EXTENSION_TOO_MANY
+        cap: tuple[int, str] | None = None
+        if category == Category.APPEAL:
+            cap = period("document.appeal_decision_extension")
+        elif category == Category.QUESTION:
+            councillor = facts.question_source == QuestionSource.COUNCILLOR
+            cap = period(
+                "document.council_question_extension" if councillor else "document.legislator_question_extension"
+            )
+        elif category == Category.APPLICATION:
+            cap = (value, unit)
+        if cap is not None and problem == EXTENSION_OK:
+            longest = _as_date(deadline_from(start=deadline, value=cap[0], unit=cap[1], calendar_=cal))
+            if facts.extended_to > longest:
+                problem = EXTENSION_TOO_LONG
+        asked_in_time = facts.extension_requested is None or facts.extension_requested <= deadline
+        if facts.extension_approved and asked_in_time and problem == EXTENSION_OK:
+            extended = facts.extended_to
+    status_extended = _status_one(closed=facts.closed, deadline=extended or deadline, as_of=as_of)
+    return Outcome(
+        deadline=deadline,
+        extended_deadline=extended,
+        days_used=days_used,
+        status=status,
+        status_extended=status_extended,
+        as_ordinary=as_ordinary,
+        extension_problem=problem,
+    )
+
+
+def _status_one(*, closed: date | None, deadline: date, as_of: date) -> str:
+    if closed is not None:
+        return Status.ON_TIME if closed <= deadline else Status.LATE
+    return Status.OPEN_OVERDUE if as_of > deadline else Status.OPEN
+
+
+def _as_date(value: object) -> date:
+    assert isinstance(value, date)
+    return value
+
+
+def result_row(result: Result, index: int) -> Outcome:
+    """Row `index` of a vectorised result, in the reference's form (for comparisons)."""
+    days = result.days_used[index]
+    extended = result.extended_deadline[index]
+    return Outcome(
+        deadline=result.deadline[index].item(),
+        extended_deadline=None if np.isnat(extended) else extended.item(),
+        days_used=None if np.isnan(days) else Decimal(str(float(days))).normalize(),
+        status=STATUS_CODES[int(result.status[index])],
+        status_extended=STATUS_CODES[int(result.status_extended[index])],
+        as_ordinary=bool(result.as_ordinary[index]),
+        extension_problem=int(result.extension_problem[index]),
+    )
