@@ -6,3 +6,7 @@ class BullyingConfig(AppConfig):
     name = "yankao.bullying"
     label = "bullying"
     verbose_name = _("校園霸凌")
+
+    def ready(self) -> None:
+        # Registers the case engine's receiver for "bullying" hand-offs.
+        from yankao.bullying import receivers  # noqa: F401

@@ -1,0 +1,362 @@
+"""Reads of the bullying module. Every read of a report takes the user and checks the designation;
+opening a report and revealing a name are written to the audit trail (who, when, which report).
+
+Aggregates (`bullying_statistics`) carry counts only: no number, no school, no name.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from yankao.bullying.models import (
+    BullyingExtension,
+    BullyingParty,
+    BullyingReport,
+    Ground,
+    Method,
+    Outcome,
+    PartyRole,
+    Source,
+    State,
+)
+from yankao.bullying.permissions import can_handle_bullying, can_view_bullying_statistics
+from yankao.bullying.services import AUDIT_TARGET, bullying_rule
+from yankao.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
+from yankao.core.models import AuditAction
+from yankao.core.personal_data import mask_address, mask_email, mask_name, mask_phone, personal_decrypt
+from yankao.core.roc_dates import TAIWAN
+from yankao.core.services.audit import audit_record
+from yankao.core.working_days import add_working_days, taiwan_date
+
+NOT_ALLOWED = "校園霸凌通報僅限指定的霸凌調查人員檢視；其他同仁請參閱統計數字。"
+ACCEPTED_STATES = (State.ACCEPTED, State.TEAM_FORMED, State.INVESTIGATING, State.DECIDED, State.APPEALED)
+IN_PROGRESS_STATES = (State.ACCEPTED, State.TEAM_FORMED, State.INVESTIGATING)
+
+
+def _require_handler(user: Any) -> None:
+    if not can_handle_bullying(user):
+        raise PermissionDeniedError(NOT_ALLOWED)
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    key: str
+    label: str
+    due: date | datetime
+    done: date | datetime | None
+    status: str  # "met", "late", "open", "due_soon", "overdue"
+    rule_note: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return {
+            "met": "如期完成",
+            "late": "逾期完成",
+            "open": "進行中",
+            "due_soon": "即將到期",
+            "overdue": "已逾期",
+        }[self.status]
+
+
+def bullying_deadlines(*, report: BullyingReport, today: date | None = None) -> list[Deadline]:
+    """Every clock of the report with its state on `today` (the report's own fields; no content)."""
+    today = today or taiwan_date(timezone.now())
+    now = timezone.now()
+    soon_days = int(bullying_rule(key="bullying.due_soon_notice", report=report).value)
+    soon_limit = add_working_days(today, soon_days)
+    deadlines: list[Deadline] = []
+
+    def status(due: date, done: date | None, *, open_: bool) -> str:
+        if done is not None:
+            return "met" if done <= due else "late"
+        if not open_:
+            return "met"
+        if today > due:
+            return "overdue"
+        return "due_soon" if due <= soon_limit else "open"
+
+    due_at = report.authority_report_due_at
+    done_at = report.authority_reported_at
+    if done_at is not None:
+        authority_status = "met" if done_at <= due_at else "late"
+    else:
+        authority_status = "overdue" if now > due_at else "due_soon"
+    deadlines.append(Deadline("authority", "校安通報（24小時內）", due_at, done_at, authority_status))
+    notice_done = report.notice_sent_on or (report.decided_on if report.notice_unreachable else None)
+    deadlines.append(
+        Deadline(
+            "notice",
+            "受理與否書面通知",
+            report.acceptance_notice_due_on,
+            notice_done,
+            status(report.acceptance_notice_due_on, notice_done, open_=report.state != State.CLOSED),
+        )
+    )
+    if report.team_due_on:
+        deadlines.append(
+            Deadline(
+                "team",
+                "組成處理小組",
+                report.team_due_on,
+                report.team_formed_on,
+                status(report.team_due_on, report.team_formed_on, open_=report.state == State.ACCEPTED),
+            )
+        )
+    if report.investigation_due_on:
+        deadlines.append(
+            Deadline(
+                "investigation",
+                f"調查報告（已延長{report.extensions_count}次）",
+                report.investigation_due_on,
+                report.outcome_on if report.state != State.INVESTIGATING else None,
+                status(
+                    report.investigation_due_on,
+                    report.outcome_on if report.state != State.INVESTIGATING else None,
+                    open_=report.state == State.INVESTIGATING,
+                ),
+            )
+        )
+    if report.appeal_due_on and report.state in (State.DECIDED, State.APPEALED, State.CLOSED):
+        filed = report.appeal_filed_on
+        deadlines.append(
+            Deadline(
+                "appeal",
+                "申復期間",
+                report.appeal_due_on,
+                filed,
+                ("met" if filed else ("open" if today <= report.appeal_due_on else "met")),
+                rule_note="期間屆滿前不得結案",
+            )
+        )
+    return deadlines
+
+
+def bullying_next_deadline(*, report: BullyingReport, today: date | None = None) -> Deadline | None:
+    """The earliest clock still running (for the register's list)."""
+    running = [
+        d for d in bullying_deadlines(report=report, today=today) if d.done is None and d.status != "met"
+    ]
+    return min(running, key=lambda d: taiwan_date(d.due), default=None)
+
+
+# --- the register ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """A row of the register: no content, no name (a list is seen over the shoulder)."""
+
+    number: str
+    source_label: str
+    state: str
+    state_label: str
+    received_at: datetime
+    next_deadline: Deadline | None
+
+
+def bullying_report_list_for_user(
+    *,
+    user: Any,
+    state: str = "",
+    source: str = "",
+    due: str = "",
+    limit: int = 100,
+    today: date | None = None,
+) -> list[ReportRow]:
+    _require_handler(user)
+    reports = BullyingReport.objects.all()
+    if state:
+        if state == "open":
+            reports = reports.exclude(state__in=(State.CLOSED, State.NOT_ACCEPTED))
+        elif state in State.values:
+            reports = reports.filter(state=state)
+        else:
+            raise ApplicationError("狀態篩選條件不正確。")
+    if source:
+        if source not in Source.values:
+            raise ApplicationError("來源篩選條件不正確。")
+        reports = reports.filter(source=source)
+    rows = []
+    for report in reports.order_by("-received_at", "-id")[: max(1, min(limit, 500))]:
+        deadline = bullying_next_deadline(report=report, today=today)
+        if due and (deadline is None or deadline.status != due):
+            continue
+        rows.append(
+            ReportRow(
+                number=report.number,
+                source_label=str(Source(report.source).label),
+                state=report.state,
+                state_label=str(State(report.state).label),
+                received_at=report.received_at,
+                next_deadline=deadline,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class PartyView:
+    id: int
+    role_label: str
+    name: str  # masked unless revealed
+    detail: str
+
+
+@dataclass(frozen=True)
+class ReportDetail:
+    report: BullyingReport
+    source_label: str
+    state_label: str
+    summary: str
+    school: str
+    follow_up: str
+    reporter_name: str
+    reporter_phone: str
+    reporter_email: str
+    reporter_address: str
+    parties: list[PartyView]
+    extensions: list[BullyingExtension]
+    extension_reasons: list[str]
+    deadlines: list[Deadline]
+    revealed: bool
+    ground_label: str
+    method_label: str
+    outcome_label: str
+    attachments: int
+
+
+def bullying_report_get_for_user(*, user: Any, number: str, reveal_reason: str = "") -> ReportDetail:
+    """One report for designated staff; names masked unless `reveal_reason` is given (then audited with it).
+
+    Opening the report is itself audited: the auditor sees who read which report and when.
+    """
+    _require_handler(user)
+    report = BullyingReport.objects.filter(number=number.strip()).first()
+    if report is None:
+        raise NotFoundError(f"找不到通報 {number}。")
+    reveal = bool(reveal_reason.strip())
+    if reveal_reason and len(reveal_reason.strip()) < 4:
+        raise ApplicationError("請具體說明檢視個人資料的理由（至少4個字）。")
+    audit_record(
+        action=AuditAction.READ_PERSONAL,
+        target_type=AUDIT_TARGET,
+        target_id=report.number,
+        fields=["summary", "school", "follow_up"] + (["reporter", "parties"] if reveal else []),
+        detail={"reason": reveal_reason.strip()} if reveal else {"view": "report"},
+        actor=user,
+    )
+
+    def shown(token: str, mask: Any) -> str:
+        value = personal_decrypt(token)
+        return value if reveal else str(mask(value))
+
+    parties = [
+        PartyView(
+            id=party.pk,
+            role_label=str(PartyRole(party.role).label),
+            name=shown(party.name_encrypted, mask_name),
+            detail=shown(party.detail_encrypted, lambda value: "＊＊＊" if value else ""),
+        )
+        for party in BullyingParty.objects.filter(report=report)
+    ]
+    extensions = list(BullyingExtension.objects.filter(report=report).order_by("sequence"))
+    return ReportDetail(
+        report=report,
+        source_label=str(Source(report.source).label),
+        state_label=str(State(report.state).label),
+        summary=personal_decrypt(report.summary_encrypted),
+        school=personal_decrypt(report.school_encrypted),
+        follow_up=personal_decrypt(report.follow_up_encrypted),
+        reporter_name=shown(report.reporter_name_encrypted, mask_name),
+        reporter_phone=shown(report.reporter_phone_encrypted, mask_phone),
+        reporter_email=shown(report.reporter_email_encrypted, mask_email),
+        reporter_address=shown(report.reporter_address_encrypted, mask_address),
+        parties=parties,
+        extensions=extensions,
+        extension_reasons=[personal_decrypt(e.reason_encrypted) for e in extensions],
+        deadlines=bullying_deadlines(report=report),
+        revealed=reveal,
+        ground_label=str(Ground(report.ground).label) if report.ground else "",
+        method_label=str(Method(report.method).label) if report.method else "",
+        outcome_label=str(Outcome(report.outcome).label) if report.outcome else "",
+        attachments=report.attachments.count(),
+    )
+
+
+def bullying_report_for_update(*, user: Any, number: str) -> BullyingReport:
+    """The report row a service will act on (no content decrypted, nothing audited)."""
+    _require_handler(user)
+    report = BullyingReport.objects.filter(number=number.strip()).first()
+    if report is None:
+        raise NotFoundError(f"找不到通報 {number}。")
+    return report
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BullyingStatistics:
+    first: date
+    last: date
+    total: int
+    accepted: int
+    not_accepted: int
+    pending: int  # not screened yet
+    by_source: list[tuple[str, int]]
+    accepted_by_status: list[tuple[str, int]]
+
+
+HANDLING_STATUSES: tuple[tuple[str, str], ...] = (
+    ("in_progress", "處理中"),
+    (Outcome.ESTABLISHED, "霸凌成立"),
+    (Outcome.NOT_ESTABLISHED, "霸凌不成立"),
+    (Outcome.OTHER, "其他（非屬霸凌）"),
+)
+
+
+def bullying_statistics(*, user: Any | None, first: date, last: date) -> BullyingStatistics:
+    """The seed report's three tables for reports received from `first` to `last` (inclusive).
+
+    `user` None is the council report (a system read); otherwise any staff member may see these
+    aggregates.
+    """
+    if user is not None and not can_view_bullying_statistics(user):
+        raise PermissionDeniedError("校園霸凌統計僅供市府同仁檢視。")
+    if first > last:
+        raise ApplicationError("起日不可晚於迄日。")
+    start = datetime.combine(first, time.min, tzinfo=TAIWAN)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=TAIWAN)
+    reports = BullyingReport.objects.filter(received_at__gte=start, received_at__lt=end)
+    accepted_q = Q(state__in=ACCEPTED_STATES) | Q(state=State.CLOSED, decided_on__isnull=False, ground="")
+    totals = reports.aggregate(
+        total=Count("id"),
+        accepted=Count("id", filter=accepted_q),
+        not_accepted=Count("id", filter=Q(state=State.NOT_ACCEPTED) | Q(state=State.CLOSED) & ~Q(ground="")),
+        in_progress=Count("id", filter=Q(state__in=IN_PROGRESS_STATES)),
+        established=Count("id", filter=accepted_q & Q(outcome=Outcome.ESTABLISHED)),
+        not_established=Count("id", filter=accepted_q & Q(outcome=Outcome.NOT_ESTABLISHED)),
+        other=Count("id", filter=accepted_q & Q(outcome=Outcome.OTHER)),
+    )
+    by_source_counts = dict(reports.values_list("source").annotate(n=Count("id")).values_list("source", "n"))
+    return BullyingStatistics(
+        first=first,
+        last=last,
+        total=totals["total"],
+        accepted=totals["accepted"],
+        not_accepted=totals["not_accepted"],
+        pending=totals["total"] - totals["accepted"] - totals["not_accepted"],
+        by_source=[(str(label), by_source_counts.get(value, 0)) for value, label in Source.choices],
+        accepted_by_status=[
+            ("處理中", totals["in_progress"]),
+            ("霸凌成立", totals["established"]),
+            ("霸凌不成立", totals["not_established"]),
+            ("其他（非屬霸凌）", totals["other"]),
+        ],
+    )
