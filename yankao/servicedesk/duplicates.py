@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -162,72 +163,137 @@ STOP_PHRASES = (
     "可以",
     "請",
 )
-# Different words for the same problem, folded to one (longest first at use).
-SYNONYMS: dict[str, str] = {
-    "窟窿": "坑洞",
-    "破洞": "坑洞",
-    "凹洞": "坑洞",
-    "大洞": "坑洞",
-    "坑坑洞洞": "坑洞",
-    "坑疤": "坑洞",
-    "凹陷": "坑洞",
-    "下陷": "坑洞",
-    "塌陷": "坑洞",
-    "路面破損": "坑洞",
-    "柏油剝落": "坑洞",
-    "馬路": "路面",
-    "道路": "路面",
-    "不亮": "燈熄",
-    "沒亮": "燈熄",
-    "熄滅": "燈熄",
-    "故障": "燈熄",
-    "壞掉": "燈熄",
-    "壞了": "燈熄",
-    "一閃一閃": "閃爍",
-    "忽明忽暗": "閃爍",
-    "時亮時暗": "閃爍",
-    "紅綠燈": "號誌",
-    "紅燈": "號誌",
-    "交通號誌": "號誌",
-    "燈號": "號誌",
-    "水溝": "排水",
-    "側溝": "排水",
-    "排水溝": "排水",
-    "積水": "淹水",
-    "淹水": "淹水",
-    "水淹": "淹水",
-    "垃圾": "廢棄物",
-    "廢棄物": "廢棄物",
-    "丟棄": "棄置",
-    "亂丟": "棄置",
-    "亂倒": "棄置",
-    "傾倒": "棄置",
-    "違停": "違規停車",
-    "亂停": "違規停車",
-    "並排停車": "違規停車",
-    "佔用": "占用",
-    "路樹": "樹",
-    "樹木": "樹",
-    "樹枝": "樹",
-    "倒塌": "傾倒樹",
-    "倒下": "傾倒樹",
-    "傾斜": "傾倒樹",
-    "噪音": "吵",
-    "很吵": "吵",
-    "吵雜": "吵",
-    "臭味": "臭",
-    "惡臭": "臭",
-    "異味": "臭",
-    "流浪狗": "犬",
-    "野狗": "犬",
-    "狗": "犬",
+# The problems petitions are about, each with the words people use for it. Two texts naming the
+# same problem in different words ("窟窿", "破了一個大洞", "路面凹陷") share the concept; two texts
+# about one spot but different defects (a sunken manhole and faded zebra lines) do not.
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "坑洞": (
+        "坑洞",
+        "坑坑洞洞",
+        "窟窿",
+        "破洞",
+        "凹洞",
+        "大洞",
+        "坑",
+        "洞",
+        "凹陷",
+        "下陷",
+        "凹下",
+        "塌陷",
+        "破損",
+        "剝落",
+        "不平",
+        "顛",
+        "跳起來",
+        "跳一下",
+        "卡到",
+    ),
+    "人孔": ("人孔", "人孔蓋"),
+    "標線": ("標線", "斑馬線", "停止線", "白線", "行人穿越道", "畫線", "劃線", "劃設"),
+    "燈不亮": ("不亮", "沒亮", "熄滅", "熄", "故障", "壞", "暗", "黑漆漆", "一片黑", "停電", "沒電"),
+    "閃爍": ("閃爍", "一閃一閃", "忽明忽暗", "時亮時暗", "一直閃", "閃"),
+    "燈桿": ("燈桿", "路燈桿", "桿身", "底座", "傾斜", "歪", "撞", "扶正"),
+    "路燈": ("路燈", "盞"),
+    "號誌卡住": ("停在紅燈", "一直紅燈", "卡在紅燈", "卡住", "不會變", "不會動", "都是紅燈", "闖"),
+    "號誌": ("紅綠燈", "號誌", "燈號"),
+    "行人號誌": ("行人號誌", "行人燈", "小朋友", "過馬路"),
+    "違停": ("違停", "違規停車", "並排", "停車", "停滿", "亂停", "停上", "停在", "佔用", "占用", "擋"),
+    "紅線": ("紅線",),
+    "貨車": ("貨車", "聯結車", "卸貨"),
+    "公車": ("公車", "站牌", "靠站", "進站"),
+    "倒樹": ("倒下", "倒塌", "吹倒", "倒樹", "橫在", "鋸", "颱風"),
+    "樹枝": ("樹枝", "斷裂", "斷了", "懸", "垂", "修剪", "掉落", "裂開"),
+    "樹根": ("樹根", "根部", "地磚", "隆起", "頂起", "撐破", "絆倒"),
+    "樹": ("路樹", "樹木", "大樹", "樹"),
+    "淹水": ("積水", "淹", "進水", "豪雨", "大雨", "下雨", "雨後", "雷陣雨", "退"),
+    "溝堵": ("堵", "不通", "清溝", "清疏", "泥沙", "泥巴", "落葉", "排水", "水溝", "側溝", "下水道", "排不"),
+    "溝蓋": ("溝蓋", "水溝蓋", "側溝蓋", "踩空"),
+    "廢棄物": (
+        "垃圾",
+        "廢棄物",
+        "廢料",
+        "水泥塊",
+        "碎磚",
+        "磚",
+        "沙發",
+        "家具",
+        "裝潢",
+        "裝修",
+        "營建",
+        "磁磚",
+        "木板",
+        "丟",
+        "倒",
+        "棄置",
+        "堆",
+    ),
+    "垃圾桶": ("垃圾桶", "滿出", "滿溢", "清運", "清潔隊"),
+    "施工噪音": ("施工", "工地", "打樁", "機具"),
+    "音樂噪音": ("音樂", "酒吧", "夜店", "重低音", "店家"),
+    "噪音": ("噪音", "吵", "睡不著", "無法入睡", "擾鄰", "聲"),
+    "異味": ("臭", "異味", "燒焦", "燒塑膠", "燃燒", "咳嗽", "偷排"),
+    "犬": ("狗", "犬", "吠", "追"),
+    "低收": ("低收入", "低收", "中低收"),
+    "審核": ("審", "進度", "送件", "申請", "通知"),
+    "補助撥款": ("補助", "撥款", "生活補助"),
+    "房屋稅": ("房屋稅", "稅單", "稅", "現值", "核算"),
+    "長照": ("長照", "喘息", "照管", "評估", "中風", "照顧"),
+    "身障手冊": ("身心障礙", "手冊", "換發"),
 }
-_SYNONYM_PATTERN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True)))
 _STOP_PATTERN = re.compile("|".join(sorted(map(re.escape, STOP_PHRASES), key=len, reverse=True)))
-# A road, street or avenue with an optional section: 建國二路, 中華四路, 自由一路, 博愛路, 光華一路.
-_ROAD = r"[\u4e00-\u9fff]{1,5}?(?:大道|路|街)(?:[一二三四五六七八九十]段)?"
+_CONCEPT_OF = {word: concept for concept, words in CONCEPTS.items() for word in words}
+_CONCEPT_PATTERN = re.compile("|".join(sorted(map(re.escape, _CONCEPT_OF), key=len, reverse=True)))
+DISTRICTS = (
+    "楠梓區",
+    "左營區",
+    "鼓山區",
+    "三民區",
+    "鹽埕區",
+    "前金區",
+    "新興區",
+    "苓雅區",
+    "前鎮區",
+    "旗津區",
+    "小港區",
+    "鳳山區",
+    "大寮區",
+    "鳥松區",
+    "林園區",
+    "仁武區",
+    "大樹區",
+    "大社區",
+    "岡山區",
+    "路竹區",
+    "橋頭區",
+    "梓官區",
+    "彌陀區",
+    "永安區",
+    "燕巢區",
+    "田寮區",
+    "阿蓮區",
+    "茄萣區",
+    "湖內區",
+    "旗山區",
+    "美濃區",
+    "內門區",
+    "杉林區",
+    "甲仙區",
+    "六龜區",
+    "茂林區",
+    "桃源區",
+    "那瑪夏區",
+)
+_DISTRICT_PATTERN = re.compile("(" + "|".join(DISTRICTS) + ")")
+# A road, street or avenue with an optional section: 建國二路, 中華四路, 美術東二路, 青年路二段.
+# The name never starts with a joining word or a verb, so "A路與B路口" gives two roads and "過馬路"
+# none.
+_ROAD = (
+    r"(?![與和跟及、口前旁在往近靠那這從到的過走回騎開上下馬公])[\u4e00-\u9fff]"
+    r"(?:(?![與和跟及、])[\u4e00-\u9fff]){1,4}?(?:大道|路|街)(?:[一二三四五六七八九十]段)?"
+)
 _ROAD_PATTERN = re.compile(_ROAD)
-_DISTRICT_PATTERN = re.compile(r"([\u4e00-\u9fff]{1,3}?區)")
+# In free text, only a road followed by a number, a section or a crossing is surely a place.
+_ROAD_IN_TEXT = re.compile(_ROAD + r"(?=\d|與|和|、|跟|口|這|那|旁|附近)")
 _NUMBER_PATTERN = re.compile(r"(\d+)(?:之\d+)?號")
 _LANE_PATTERN = re.compile(r"(\d+)巷")
 _ALLEY_PATTERN = re.compile(r"(\d+)弄")
@@ -236,14 +302,18 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def text_normalise(text: str) -> str:
-    """Only the words about the matter: no place, no formulas, synonyms folded, no punctuation."""
-    text = text.translate(_FULLWIDTH).replace("台", "臺")
+    """Only the words about the matter: no place, no formulas, no punctuation."""
+    text = text.translate(_FULLWIDTH).replace("台", "臺").replace("高雄市", " ")
+    text = _ROAD_IN_TEXT.sub(" ", text)
     text = re.sub(r"\d+(?:之\d+)?(?:號|巷|弄|樓)", " ", text)
     text = _DISTRICT_PATTERN.sub(" ", text)
-    text = _ROAD_PATTERN.sub(" ", text)
     text = _STOP_PATTERN.sub(" ", text)
-    text = _SYNONYM_PATTERN.sub(lambda match: " " + SYNONYMS[match.group(0)] + " ", text)
     return _NOT_TEXT.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=4096)
+def text_concepts(text: str) -> frozenset[str]:
+    return frozenset(_CONCEPT_OF[match] for match in _CONCEPT_PATTERN.findall(text_normalise(text)))
 
 
 @lru_cache(maxsize=4096)
@@ -257,18 +327,23 @@ def text_bigrams(text: str) -> frozenset[str]:
 
 
 def text_similarity(first: str, second: str) -> float:
-    """Overlap of the two texts' character bigrams, relative to the shorter (0..1).
+    """How alike two texts are about their matter (0..1): the problems they name, and their wording.
 
-    Relative to the shorter one because a short call note ("路燈不亮") repeats a long web petition
-    about the same lamp; a Dice coefficient would punish the length difference.
+    The problems (CONCEPTS) weigh more than the wording, because a short call note ("路燈不亮")
+    repeats a long web petition about the same lamp in few shared words. Overlaps are relative to
+    the smaller side for the same reason.
     """
     a, b = text_bigrams(first), text_bigrams(second)
-    if not a or not b:
-        return 0.0
-    overlap = len(a & b)
-    containment = overlap / min(len(a), len(b))
-    dice = 2 * overlap / (len(a) + len(b))
-    return (containment + dice) / 2
+    wording = 0.0
+    if a and b:
+        overlap = len(a & b)
+        wording = (overlap / min(len(a), len(b)) + 2 * overlap / (len(a) + len(b))) / 2
+    concepts_a, concepts_b = text_concepts(first), text_concepts(second)
+    if not concepts_a or not concepts_b:
+        return wording
+    shared = len(concepts_a & concepts_b)
+    problems = (shared / min(len(concepts_a), len(concepts_b)) + shared / len(concepts_a | concepts_b)) / 2
+    return 0.7 * problems + 0.3 * wording
 
 
 # --- place ---------------------------------------------------------------------------------
@@ -302,6 +377,19 @@ def place_parse(address: str) -> Place:
     )
 
 
+def _place_of(petition: PetitionFeatures) -> Place:
+    """The written place: the address field, or else the roads the text names (without numbers)."""
+    if petition.address.strip():
+        return place_parse(petition.address)
+    if petition.latitude is not None:
+        return Place()  # a map pin and no address: the text's roads would only be guesses
+    return Place(roads=tuple(dict.fromkeys(_ROAD_PATTERN.findall(petition.text.replace("台", "臺")))))
+
+
+def has_place(petition: PetitionFeatures) -> bool:
+    return bool(petition.latitude is not None or petition.address.strip())
+
+
 def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine); plenty exact within a city."""
     radius = 6_371_000.0
@@ -327,7 +415,7 @@ def place_compare(a: PetitionFeatures, b: PetitionFeatures, *, limit_metres: flo
                 same=True, different=False, reason=f"地點相近（{round(metres)} 公尺）", metres=metres
             )
         return PlaceMatch(same=False, different=True, metres=metres)
-    first, second = place_parse(a.address), place_parse(b.address)
+    first, second = _place_of(a), _place_of(b)
     if not first.roads or not second.roads:
         if first.district and second.district and first.district != second.district:
             return PlaceMatch(same=False, different=True)
@@ -377,6 +465,10 @@ def pair_judge(*, new: PetitionFeatures, old: PetitionFeatures, settings: Duplic
     reasons.append(f"內容相似（{similarity:.2f}）")
 
     if place.different or other_category:
+        duplicate = False
+    elif not same_person and not has_place(new) and not has_place(old):
+        # Two people writing about their own affairs (a benefit application, a tax bill) in the same
+        # words are still two matters: without a place, only the same person makes a duplicate.
         duplicate = False
     elif place.same or same_person:
         duplicate = similarity >= settings.text_threshold
@@ -580,3 +672,69 @@ def duplicate_marks_for_cases(*, case_ids: Sequence[int]) -> dict[int, int]:
 
 def _degrees(value: float) -> Decimal:
     return Decimal(str(round(value, 6)))
+
+
+# --- quality on the hand-written pairs -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelledPair:
+    first: str
+    second: str
+    duplicate: bool
+    kind: str
+
+
+def duplicate_pairs_load(
+    *, path: Path = PAIRS_PATH
+) -> tuple[dict[str, PetitionFeatures], list[LabelledPair]]:
+    """The hand-written petitions (as intake would see them) and their labelled pairs."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    petitions: dict[str, PetitionFeatures] = {}
+    for row in data["petition"]:
+        phone, email = row.get("phone", ""), row.get("email", "")
+        petitions[row["id"]] = PetitionFeatures(
+            text=f"{row['subject']} {row['text']}",
+            category_code=row["category"],
+            phone_digest=personal_digest(phone_normalise(phone)) if phone else "",
+            email_digest=personal_digest(email.strip().lower()) if email else "",
+            latitude=row.get("latitude"),
+            longitude=row.get("longitude"),
+            address=row.get("address", ""),
+        )
+    pairs = [
+        LabelledPair(first=pair["a"], second=pair["b"], duplicate=pair["duplicate"], kind=pair["kind"])
+        for pair in data["labels"]["pairs"]
+    ]
+    return petitions, pairs
+
+
+def duplicate_pairs_score(*, on: date | None = None, path: Path = PAIRS_PATH) -> PairScore:
+    """Precision and recall of `pair_judge` (with the rule table's settings on `on`) on the pairs."""
+    settings = duplicate_settings(on=on or timezone.localdate())
+    petitions, pairs = duplicate_pairs_load(path=path)
+    true_positives = false_positives = false_negatives = 0
+    mistakes: list[str] = []
+    for pair in pairs:
+        judgement = pair_judge(new=petitions[pair.second], old=petitions[pair.first], settings=settings)
+        if judgement.is_duplicate and pair.duplicate:
+            true_positives += 1
+        elif judgement.is_duplicate:
+            false_positives += 1
+            mistakes.append(
+                f"誤判為重複 {pair.first}/{pair.second}（{pair.kind}）：{'、'.join(judgement.reasons)}"
+            )
+        elif pair.duplicate:
+            false_negatives += 1
+            mistakes.append(f"漏判 {pair.first}/{pair.second}（{pair.kind}）：{'、'.join(judgement.reasons)}")
+    predicted = true_positives + false_positives
+    actual = true_positives + false_negatives
+    return PairScore(
+        pairs=len(pairs),
+        true_positives=true_positives,
+        false_positives=false_positives,
+        false_negatives=false_negatives,
+        precision=true_positives / predicted if predicted else 1.0,
+        recall=true_positives / actual if actual else 1.0,
+        mistakes=tuple(mistakes),
+    )
