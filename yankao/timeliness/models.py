@@ -131,8 +131,9 @@ class ImportBatch(models.Model):
 
 
 class Document(models.Model):
+    # No separate index on agency: the key (agency, number) and (agency, received_on) lead with it.
     agency = models.ForeignKey(
-        "core.Agency", verbose_name=_("機關"), on_delete=models.PROTECT, related_name="+"
+        "core.Agency", verbose_name=_("機關"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     number = models.CharField(_("文號"), max_length=40)
     unit = models.CharField(_("承辦單位"), max_length=60, blank=True)
@@ -156,7 +157,7 @@ class Document(models.Model):
     # The audit's results.
     count_from = models.DateField(_("起算基準日"))
     as_ordinary = models.BooleanField(_("逾期來文改以普通件計"), default=False)
-    deadline = models.DateField(_("辦理期限"), db_index=True)
+    deadline = models.DateField(_("辦理期限"))
     extended_deadline = models.DateField(_("展期後辦理期限"), null=True, blank=True)
     days_used = models.DecimalField(_("使用日數"), max_digits=7, decimal_places=1, null=True, blank=True)
     status = models.CharField(_("時效狀態"), max_length=16, choices=Status.choices)
@@ -164,7 +165,11 @@ class Document(models.Model):
     audited_on = models.DateField(_("判定基準日"))
 
     digest = models.BigIntegerField(editable=False)
-    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Unindexed: a million-row COPY pays for every index, and nothing filters documents by batch.
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        db_constraint=False,
+    )
 
     class Meta:
         ordering = ["agency", "received_on", "number"]

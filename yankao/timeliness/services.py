@@ -1,0 +1,523 @@
+"""Writes of the timeliness audit: register imports, re-audits, figures, on-site samples."""
+
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from yankao.core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from yankao.core.models import Agency, AuditAction
+from yankao.core.permissions import can_view_agency, is_city_wide, is_staff_member
+from yankao.core.models import Role
+from yankao.core.selectors.rules import rule_get
+from yankao.core.services.audit import audit_record, audit_record_for
+from yankao.core.working_days import calendar_current
+from yankao.timeliness.deadlines import (
+    CATEGORY_CODES,
+    EXTENSION_TOO_LONG,
+    EXTENSION_TOO_MANY,
+    STATUS_CODES,
+    UNIT_CODES,
+    Columns,
+    deadlines_compute,
+)
+from yankao.timeliness.importing import MAX_STORED_ERRORS, Profile, Register, RowError, register_read
+from yankao.timeliness.models import (
+    ApplicationPeriod,
+    Combine,
+    Document,
+    ImportBatch,
+    MappingProfile,
+    QuestionSource,
+    Sample,
+    SampleItem,
+    Speed,
+)
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+IMPORT_ROLES = frozenset({Role.LIAISON, Role.OFFICER, Role.RDEC_STAFF, Role.RDEC_ADMIN})
+SAMPLE_ROLES = frozenset({Role.RDEC_STAFF, Role.RDEC_ADMIN, Role.INSPECTOR})
+# Columns written per document, in COPY order (the table's own names).
+DOCUMENT_COLUMNS = (
+    "agency_id", "number", "unit", "category", "speed", "question_source", "application_item",
+    "received_on", "received_hour", "set_deadline", "closed_on", "combine", "linked_numbers",
+    "linked_first_on", "linked_last_on", "extension_count", "extension_requested_on", "extended_to",
+    "extension_approved", "count_from", "as_ordinary", "deadline", "extended_deadline", "days_used",
+    "status", "status_extended", "audited_on", "digest", "batch_id",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    batch: ImportBatch
+
+    @property
+    def succeeded(self) -> bool:
+        return self.batch.outcome == ImportBatch.Outcome.SUCCEEDED
+
+
+def _ensure_may_import(actor: Any) -> None:
+    if not is_staff_member(actor) or actor.role not in IMPORT_ROLES:
+        raise PermissionDeniedError("只有研考會同仁及機關研考聯絡人、承辦人可以匯入公文登記資料。")
+
+
+def _allowed_agency_ids(actor: Any) -> set[int] | None:
+    if is_city_wide(actor):
+        return None
+    scope = actor.agency.path
+    return set(
+        Agency.objects.filter(path=scope).values_list("id", flat=True)
+    ) | set(Agency.objects.filter(path__startswith=scope + "/").values_list("id", flat=True))
+
+
+def profile_load(*, profile: MappingProfile) -> Profile:
+    return Profile.from_data(name=profile.name, columns=profile.columns, values=profile.values)
+
+
+def register_import(
+    *,
+    actor: Any,
+    profile: MappingProfile,
+    file: IO[bytes],
+    filename: str,
+    as_of: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """Import a register, all or nothing: every row is checked before any is written.
+
+    A rejected import is recorded with its errors (row, column, value, reason) and writes no
+    document. An accepted one inserts new documents, updates changed ones (same agency and
+    number) and leaves unchanged ones, then rebuilds the figures of the agencies it touched.
+    """
+    _ensure_may_import(actor)
+    started = time.perf_counter()
+    started_at = timezone.now()
+    as_of = as_of or timezone.localdate()
+    cal = calendar_current()
+    checked = profile_load(profile=profile)
+    agencies = dict(Agency.objects.values_list("code", "id"))
+    read = register_read(
+        file=file,
+        filename=filename,
+        profile=checked,
+        agencies=agencies,
+        allowed_agency_ids=_allowed_agency_ids(actor),
+        calendar_range=(cal.first, cal.last),
+        progress=progress,
+    )
+    errors = list(read.errors)
+    error_count = read.error_count
+    register = read.register
+    result = None
+    columns = None
+    if not error_count and len(register):
+        columns = _columns(register)
+        result = deadlines_compute(columns=columns, as_of=as_of, calendar_=cal)
+        for index in np.flatnonzero(result.extension_problem).tolist():
+            error_count += 1
+            problem = int(result.extension_problem[index])
+            reason = (
+                "展期次數超過規定（以一次為限）。"
+                if problem == EXTENSION_TOO_MANY
+                else "展期後期限超過規定可延長的上限。"
+            )
+            if len(errors) < MAX_STORED_ERRORS:
+                errors.append(
+                    RowError(
+                        row=int(register.rows[index]),
+                        column=checked.headers.get("extended_to", "展期後期限"),
+                        value=date.fromordinal(int(register.extended_to[index])).isoformat(),
+                        reason=reason,
+                    )
+                )
+    if not error_count and not len(register):
+        error_count = 1
+        errors.append(RowError(row=1, column="", value="", reason="檔案沒有任何資料列。"))
+    batch = ImportBatch(
+        profile=profile,
+        filename=filename[:200],
+        encoding=read.encoding,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        started_at=started_at,
+        rows_total=read.rows_total,
+        error_count=error_count,
+        errors=[error.as_dict() for error in sorted(errors, key=lambda error: error.row)],
+        agency_codes=sorted(code for code, pk in agencies.items() if pk in read.agency_ids),
+    )
+    if error_count:
+        batch.outcome = ImportBatch.Outcome.REJECTED
+        batch.seconds = time.perf_counter() - started
+        with transaction.atomic():
+            batch.save()
+            audit_record_for(batch, action=AuditAction.IMPORT, detail={"outcome": "rejected", "errors": error_count})
+        return ImportOutcome(batch=batch)
+    assert result is not None and columns is not None
+    with transaction.atomic():
+        batch.outcome = ImportBatch.Outcome.SUCCEEDED
+        batch.save()
+        new, updated, unchanged = _write(register=register, columns=columns, result=result, batch_id=batch.pk, as_of=as_of)
+        figures_rebuild(agency_ids=sorted(read.agency_ids))
+        batch.new_count, batch.updated_count, batch.unchanged_count = new, updated, unchanged
+        batch.seconds = time.perf_counter() - started
+        batch.save(update_fields=["new_count", "updated_count", "unchanged_count", "seconds"])
+        audit_record_for(
+            batch,
+            action=AuditAction.IMPORT,
+            detail={"outcome": "succeeded", "new": new, "updated": updated, "unchanged": unchanged},
+        )
+    return ImportOutcome(batch=batch)
+
+
+def _days(values: Any) -> Any:
+    """Ordinals (0 = none) as datetime64[D] (NaT for none)."""
+    ordinals = np.frombuffer(values, dtype=values.typecode == "l" and np.int64 or np.int32).astype(np.int64)
+    days = (ordinals - EPOCH_ORDINAL).astype("datetime64[D]")
+    days[ordinals == 0] = np.datetime64("NaT", "D")
+    return days
+
+
+def _columns(register: Register) -> Columns:
+    size = len(register)
+    period_value = np.full(size, -1, dtype=np.int64)
+    period_unit = np.zeros(size, dtype=np.int64)
+    application = np.frombuffer(register.category, dtype=np.int8) == CATEGORY_CODES.index("application")
+    if application.any():
+        periods = {
+            (agency_id, item): (value, UNIT_CODES.index(unit))
+            for agency_id, item, value, unit in ApplicationPeriod.objects.values_list("agency_id", "item", "value", "unit")
+        }
+        for index in np.flatnonzero(application).tolist():
+            found = periods.get((register.agency_id[index], register.application_item[index]))
+            if found is not None:
+                period_value[index], period_unit[index] = found
+    return Columns(
+        category=np.frombuffer(register.category, dtype=np.int8).astype(np.int64),
+        speed=np.frombuffer(register.speed, dtype=np.int8).astype(np.int64),
+        question_source=np.frombuffer(register.question_source, dtype=np.int8).astype(np.int64),
+        received=_days(register.received),
+        count_from=_days(register.count_from),
+        set_deadline=_days(register.set_deadline),
+        closed=_days(register.closed),
+        extension_count=np.frombuffer(register.extension_count, dtype=np.int16).astype(np.int64),
+        extension_requested=_days(register.extension_requested),
+        extended_to=_days(register.extended_to),
+        extension_approved=np.frombuffer(register.extension_approved, dtype=np.int8).astype(np.bool_),
+        period_value=period_value,
+        period_unit=period_unit,
+    )
+
+
+def _iso(days: Any, *, null: str) -> list[str]:
+    text = np.datetime_as_string(days, unit="D")
+    text[np.isnat(days)] = null
+    return list(text.tolist())
+
+
+def _rows_text(
+    register: Register, columns: Columns, result: Any, *, batch_id: int, as_of: date, null: str
+) -> list[list[str]]:
+    """The columns of DOCUMENT_COLUMNS as lists of text (None as `null`)."""
+    size = len(register)
+    days_used = result.days_used
+    days_text = np.char.mod("%.1f", np.nan_to_num(days_used)).astype(object)
+    days_text[np.isnan(days_used)] = null
+    hours = np.frombuffer(register.received_hour, dtype=np.int8)
+    hours_text = hours.astype(str).astype(object)
+    hours_text[hours < 0] = null
+    categories = np.array(CATEGORY_CODES, dtype=object)
+    speeds = np.array(Speed.values, dtype=object)
+    questions = np.array(QuestionSource.values, dtype=object)
+    combines = np.array(Combine.values, dtype=object)
+    statuses = np.array([str(value) for value in STATUS_CODES], dtype=object)
+    bools = np.array(["f", "t"], dtype=object)
+    return [
+        [str(value) for value in register.agency_id],
+        register.number,
+        register.unit,
+        categories[columns.category].tolist(),
+        speeds[columns.speed].tolist(),
+        questions[columns.question_source].tolist(),
+        register.application_item,
+        _iso(columns.received, null=null),
+        hours_text.tolist(),
+        _iso(columns.set_deadline, null=null),
+        _iso(columns.closed, null=null),
+        combines[np.frombuffer(register.combine, dtype=np.int8)].tolist(),
+        register.linked_numbers,
+        _iso(_days(register.linked_first), null=null),
+        _iso(_days(register.linked_last), null=null),
+        [str(value) for value in register.extension_count],
+        _iso(columns.extension_requested, null=null),
+        _iso(columns.extended_to, null=null),
+        bools[columns.extension_approved.astype(np.int64)].tolist(),
+        _iso(columns.count_from, null=null),
+        bools[result.as_ordinary.astype(np.int64)].tolist(),
+        _iso(result.deadline, null=null),
+        _iso(result.extended_deadline, null=null),
+        days_text.tolist(),
+        statuses[result.status].tolist(),
+        statuses[result.status_extended].tolist(),
+        [as_of.isoformat()] * size,
+        [str(value) for value in register.digest],
+        [str(batch_id)] * size,
+    ]
+
+
+def _write(
+    *, register: Register, columns: Columns, result: Any, batch_id: int, as_of: date
+) -> tuple[int, int, int]:
+    """Insert new documents, update changed ones; the counts (new, updated, unchanged)."""
+    agency_ids = sorted(set(register.agency_id))
+    existing: dict[tuple[int, str], tuple[int, int]] = {}
+    for agency_id in agency_ids:
+        for pk, number, digest in Document.objects.filter(agency_id=agency_id).values_list("id", "number", "digest"):
+            existing[(agency_id, number)] = (pk, digest)
+    size = len(register)
+    new_index: list[int] = []
+    update_index: list[int] = []
+    update_ids: list[int] = []
+    if existing:
+        for index in range(size):
+            found = existing.get((register.agency_id[index], register.number[index]))
+            if found is None:
+                new_index.append(index)
+            elif found[1] != register.digest[index]:
+                update_index.append(index)
+                update_ids.append(found[0])
+    else:
+        new_index = list(range(size))
+    unchanged = size - len(new_index) - len(update_index)
+    postgres = connection.vendor == "postgresql"
+    null = "\\N"  # COPY's NULL; text cells are escaped, so no cell reads so by accident
+    texts = _rows_text(register, columns, result, batch_id=batch_id, as_of=as_of, null=null)
+    if postgres:
+        _copy_postgres(texts, new_index, update_index, update_ids)
+    else:
+        _write_generic(texts, new_index, update_index, update_ids, null=null)
+    return len(new_index), len(update_index), unchanged
+
+
+def _lines(texts: list[list[str]], indexes: Sequence[int], extra: Sequence[int] | None = None) -> Iterator[str]:
+    chunk: list[str] = []
+    for position, index in enumerate(indexes):
+        line = "\t".join([column[index] for column in texts])
+        if extra is not None:
+            line = f"{extra[position]}\t{line}"
+        chunk.append(line)
+        if len(chunk) == 20000:
+            yield "\n".join(chunk) + "\n"
+            chunk = []
+    if chunk:
+        yield "\n".join(chunk) + "\n"
+
+
+def _copy_postgres(
+    texts: list[list[str]], new_index: list[int], update_index: list[int], update_ids: list[int]
+) -> None:
+    table = Document._meta.db_table
+    names = ", ".join(DOCUMENT_COLUMNS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor: COPY is not part of the DB-API
+        if new_index:
+            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for block in _lines(texts, new_index):
+                    copy.write(block)
+        if update_index:
+            cursor.execute(f"CREATE TEMP TABLE timeliness_update (LIKE {table}) ON COMMIT DROP")
+            cursor.execute("ALTER TABLE timeliness_update DROP COLUMN id")
+            cursor.execute("ALTER TABLE timeliness_update ADD COLUMN target bigint")
+            with raw.copy(f"COPY timeliness_update (target, {names}) FROM STDIN") as copy:
+                for block in _lines(texts, update_index, extra=update_ids):
+                    copy.write(block)
+            assignments = ", ".join(f"{name} = u.{name}" for name in DOCUMENT_COLUMNS)
+            cursor.execute(f"UPDATE {table} AS d SET {assignments} FROM timeliness_update AS u WHERE d.id = u.target")
+            cursor.execute("DROP TABLE timeliness_update")
+
+
+def _write_generic(
+    texts: list[list[str]], new_index: list[int], update_index: list[int], update_ids: list[int], *, null: str
+) -> None:
+    table = Document._meta.db_table
+    placeholders = ", ".join(["%s"] * len(DOCUMENT_COLUMNS))
+
+    def values(index: int) -> list[Any]:
+        row: list[Any] = [None if column[index] == null else column[index] for column in texts]
+        for position in (1, 2, 6, 12):  # escaped text columns back to their plain form
+            value = row[position]
+            if "\\" in value:
+                row[position] = _UNESCAPE.sub(lambda match: _UNESCAPED[match.group(1)], value)
+        return row
+
+    with connection.cursor() as cursor:
+        if new_index:
+            sql = f"INSERT INTO {table} ({', '.join(DOCUMENT_COLUMNS)}) VALUES ({placeholders})"
+            for start in range(0, len(new_index), 50000):
+                cursor.executemany(sql, [_typed(values(index)) for index in new_index[start : start + 50000]])
+        if update_index:
+            assignments = ", ".join(f"{name} = %s" for name in DOCUMENT_COLUMNS)
+            sql = f"UPDATE {table} SET {assignments} WHERE id = %s"
+            cursor.executemany(sql, [[*_typed(values(index)), pk] for index, pk in zip(update_index, update_ids, strict=True)])
+
+
+_UNESCAPE = re.compile(r"\\(.)")
+_UNESCAPED = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+_BOOL_POSITIONS = (DOCUMENT_COLUMNS.index("extension_approved"), DOCUMENT_COLUMNS.index("as_ordinary"))
+
+
+def _typed(row: list[Any]) -> list[Any]:
+    for position in _BOOL_POSITIONS:
+        row[position] = row[position] == "t"
+    return row
+
+
+# --- re-audit and figures ----------------------------------------------------------------------------
+
+
+def documents_reaudit_open(*, as_of: date | None = None, agency_ids: Sequence[int] | None = None) -> int:
+    """Judge the open documents again on `as_of` (an open one turns overdue as days pass); the count changed."""
+    as_of = as_of or timezone.localdate()
+    open_documents = Document.objects.filter(closed_on__isnull=True)
+    if agency_ids is not None:
+        open_documents = open_documents.filter(agency_id__in=agency_ids)
+    with transaction.atomic():
+        changed = open_documents.filter(status="open", deadline__lt=as_of).update(status="open_overdue")
+        changed += open_documents.filter(status="open_overdue", deadline__gte=as_of).update(status="open")
+        open_documents.filter(status_extended="open", extended_deadline__lt=as_of).update(status_extended="open_overdue")
+        open_documents.filter(status_extended="open", extended_deadline__isnull=True, deadline__lt=as_of).update(
+            status_extended="open_overdue"
+        )
+        open_documents.update(audited_on=as_of)
+        touched = sorted(set(agency_ids or Document.objects.values_list("agency_id", flat=True).distinct()))
+        figures_rebuild(agency_ids=touched)
+    return changed
+
+
+def figures_rebuild(*, agency_ids: Sequence[int]) -> None:
+    """Recount the figures of these agencies from their documents (one grouped query)."""
+    from yankao.timeliness.models import Figure
+
+    if not agency_ids:
+        return
+    Figure.objects.filter(agency_id__in=agency_ids).delete()
+    table = Document._meta.db_table
+    month = (
+        "date_trunc('month', received_on)::date"
+        if connection.vendor == "postgresql"
+        else "date(received_on, 'start of month')"
+    )
+    marks = ", ".join(["%s"] * len(agency_ids))
+    sql = f"""
+        INSERT INTO {Figure._meta.db_table}
+            (agency_id, unit, category, month, total, on_time, late, open_overdue, open, on_time_extended,
+             extended, as_ordinary, days_used_sum, days_used_count)
+        SELECT agency_id, unit, category, {month}, COUNT(*),
+            SUM(CASE WHEN status = 'on_time' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN status = 'late' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN status = 'open_overdue' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN status_extended = 'on_time' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN extension_count > 0 THEN 1 ELSE 0 END),
+            SUM(CASE WHEN as_ordinary THEN 1 ELSE 0 END),
+            COALESCE(SUM(days_used), 0),
+            COUNT(days_used)
+        FROM {table}
+        WHERE agency_id IN ({marks})
+        GROUP BY agency_id, unit, category, {month}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(agency_ids))
+
+
+# --- mapping profiles and application periods ----------------------------------------------------------
+
+
+def mapping_profile_save(
+    *, actor: Any, name: str, columns: dict[str, str], values: dict[str, dict[str, str]], description: str = "",
+    profile: MappingProfile | None = None, version: int | None = None,
+) -> MappingProfile:
+    """Create or change a column-mapping profile (RDEC only); checked before it is saved."""
+    if not is_staff_member(actor) or actor.role not in {Role.RDEC_STAFF, Role.RDEC_ADMIN}:
+        raise PermissionDeniedError("只有研考會同仁可以設定欄位對應。")
+    Profile.from_data(name=name, columns=columns, values=values)
+    with transaction.atomic():
+        if profile is None:
+            profile = MappingProfile.objects.create(name=name, columns=columns, values=values, description=description)
+            audit_record_for(profile, action=AuditAction.CREATE, fields=["name", "columns", "values"])
+            return profile
+        changed = MappingProfile.objects.filter(pk=profile.pk, version=version or profile.version).update(
+            name=name, columns=columns, values=values, description=description, version=(version or profile.version) + 1
+        )
+        if not changed:
+            raise ConflictError("此欄位對應已被他人修改，請重新載入後再編輯。")
+        audit_record_for(profile, action=AuditAction.UPDATE, fields=["name", "columns", "values", "description"])
+    profile.refresh_from_db()
+    return profile
+
+
+# --- on-site samples --------------------------------------------------------------------------------
+
+
+def sample_draw(
+    *, actor: Any, agency: Agency, date_from: date, date_to: date, seed: int, size: int | None = None
+) -> Sample:
+    """Draw a reproducible random sample of an agency's documents: the same seed draws the same documents."""
+    if not is_staff_member(actor) or actor.role not in SAMPLE_ROLES:
+        raise PermissionDeniedError("只有研考會同仁及查核委員可以抽樣。")
+    if date_from > date_to:
+        raise ApplicationError("收文日起日晚於迄日。", code="invalid_period")
+    if size is None:
+        size = int(rule_get(key="document.onsite_sample_size", on=date_to).value)
+    if size < 1:
+        raise ApplicationError("抽樣件數須為 1 以上。", code="invalid_size")
+    ids = list(
+        Document.objects.filter(agency=agency, received_on__range=(date_from, date_to))
+        .order_by("number")
+        .values_list("id", flat=True)
+    )
+    if not ids:
+        raise NotFoundError(f"{agency.name}在此期間沒有公文可供抽樣。")
+    chosen = np.random.default_rng(seed).choice(len(ids), size=min(size, len(ids)), replace=False)
+    with transaction.atomic():
+        sample = Sample.objects.create(
+            agency=agency, seed=seed, size=len(chosen), date_from=date_from, date_to=date_to, created_by=actor
+        )
+        SampleItem.objects.bulk_create(
+            SampleItem(sample=sample, document_id=ids[int(index)], position=position)
+            for position, index in enumerate(sorted(chosen.tolist()), start=1)
+        )
+        audit_record_for(sample, action=AuditAction.CREATE, detail={"seed": seed, "size": len(chosen)})
+    return sample
+
+
+def sample_item_record(
+    *, actor: Any, item: SampleItem, version: int, finding: str, note: str, follow_up: str, resolved: bool
+) -> SampleItem:
+    """Record an on-site check's finding and its follow-up (optimistic: a stale version is refused)."""
+    if not is_staff_member(actor) or actor.role not in SAMPLE_ROLES:
+        if not (actor.role == Role.LIAISON and can_view_agency(actor, item.sample.agency)):
+            raise PermissionDeniedError("您不能記錄此抽查結果。")
+        if finding != item.finding or note != item.note:
+            raise PermissionDeniedError("機關研考聯絡人只能填寫追蹤改善情形。")
+    if finding not in SampleItem.Finding.values:
+        raise ApplicationError("查核結果不正確。", code="invalid_finding")
+    if resolved and finding != SampleItem.Finding.DISCREPANCY:
+        raise ApplicationError("只有「不符」的項目需要改善結案。", code="invalid_resolved")
+    with transaction.atomic():
+        changed = SampleItem.objects.filter(pk=item.pk, version=version).update(
+            finding=finding, note=note, follow_up=follow_up, resolved=resolved,
+            checked_by=actor, checked_at=timezone.now(), version=version + 1,
+        )
+        if not changed:
+            raise ConflictError("此筆抽查紀錄已被他人修改，請重新載入後再填寫。")
+        audit_record(
+            action=AuditAction.UPDATE, target_type="timeliness.sampleitem", target_id=item.pk,
+            fields=["finding", "note", "follow_up", "resolved"],
+        )
+    item.refresh_from_db()
+    return item
