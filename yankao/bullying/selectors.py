@@ -32,8 +32,6 @@ from yankao.core.services.audit import audit_record
 from yankao.core.working_days import add_working_days, taiwan_date
 
 NOT_ALLOWED = "校園霸凌通報僅限指定的霸凌調查人員檢視；其他同仁請參閱統計數字。"
-ACCEPTED_STATES = (State.ACCEPTED, State.TEAM_FORMED, State.INVESTIGATING, State.DECIDED, State.APPEALED)
-IN_PROGRESS_STATES = (State.ACCEPTED, State.TEAM_FORMED, State.INVESTIGATING)
 
 
 def _require_handler(user: Any) -> None:
@@ -266,20 +264,31 @@ def bullying_report_get_for_user(*, user: Any, number: str, reveal_reason: str =
         for party in BullyingParty.objects.filter(report=report)
     ]
     extensions = list(BullyingExtension.objects.filter(report=report).order_by("sequence"))
+    # Known names written in the free text are masked there too, until revealed.
+    known = [personal_decrypt(p.name_encrypted) for p in BullyingParty.objects.filter(report=report)]
+    known.append(personal_decrypt(report.reporter_name_encrypted))
+
+    def text(token: str) -> str:
+        value = personal_decrypt(token)
+        if not reveal:
+            for name in sorted((n for n in known if len(n) > 1), key=len, reverse=True):
+                value = value.replace(name, mask_name(name))
+        return value
+
     return ReportDetail(
         report=report,
         source_label=str(Source(report.source).label),
         state_label=str(State(report.state).label),
-        summary=personal_decrypt(report.summary_encrypted),
+        summary=text(report.summary_encrypted),
         school=personal_decrypt(report.school_encrypted),
-        follow_up=personal_decrypt(report.follow_up_encrypted),
+        follow_up=text(report.follow_up_encrypted),
         reporter_name=shown(report.reporter_name_encrypted, mask_name),
         reporter_phone=shown(report.reporter_phone_encrypted, mask_phone),
         reporter_email=shown(report.reporter_email_encrypted, mask_email),
         reporter_address=shown(report.reporter_address_encrypted, mask_address),
         parties=parties,
         extensions=extensions,
-        extension_reasons=[personal_decrypt(e.reason_encrypted) for e in extensions],
+        extension_reasons=[text(e.reason_encrypted) for e in extensions],
         deadlines=bullying_deadlines(report=report),
         revealed=reveal,
         ground_label=str(Ground(report.ground).label) if report.ground else "",
@@ -305,6 +314,7 @@ def bullying_report_for_update(*, user: Any, number: str) -> BullyingReport:
 class BullyingStatistics:
     first: date
     last: date
+    as_of: date
     total: int
     accepted: int
     not_accepted: int
@@ -315,48 +325,58 @@ class BullyingStatistics:
 
 HANDLING_STATUSES: tuple[tuple[str, str], ...] = (
     ("in_progress", "處理中"),
-    (Outcome.ESTABLISHED, "霸凌成立"),
-    (Outcome.NOT_ESTABLISHED, "霸凌不成立"),
-    (Outcome.OTHER, "其他（非屬霸凌）"),
+    ("established", "霸凌成立"),
+    ("not_established", "霸凌不成立"),
+    ("other", "其他（非屬霸凌）"),
+)
+# The seed report's words for the sources (其他 with its example, as printed).
+SOURCE_LABELS: tuple[tuple[str, str], ...] = (
+    (Source.MAYORS_MAILBOX, "市長信箱"),
+    (Source.HOTLINE, "1999專線"),
+    (Source.CITY_MAILBOX, "市府反霸凌信箱"),
+    (Source.EDUCATION_LINE, "教育局反霸凌專線"),
+    (Source.OTHER, "其他（如社群網站等）"),
 )
 
 
-def bullying_statistics(*, user: Any | None, first: date, last: date) -> BullyingStatistics:
+def bullying_statistics(
+    *, user: Any | None, first: date, last: date, as_of: date | None = None
+) -> BullyingStatistics:
     """The seed report's three tables for reports received from `first` to `last` (inclusive).
 
-    `user` None is the council report (a system read); otherwise any staff member may see these
-    aggregates.
+    Screening and outcomes count as they stood on `as_of` (default `last`): a report decided
+    later is still pending, an outcome recorded later is still in progress. `user` None is the
+    council report (a system read); otherwise any staff member may see these aggregates.
     """
     if user is not None and not can_view_bullying_statistics(user):
         raise PermissionDeniedError("校園霸凌統計僅供市府同仁檢視。")
     if first > last:
         raise ApplicationError("起日不可晚於迄日。")
+    as_of = as_of or last
     start = datetime.combine(first, time.min, tzinfo=TAIWAN)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=TAIWAN)
     reports = BullyingReport.objects.filter(received_at__gte=start, received_at__lt=end)
-    accepted_q = Q(state__in=ACCEPTED_STATES) | Q(state=State.CLOSED, decided_on__isnull=False, ground="")
+    decided = Q(decided_on__isnull=False, decided_on__lte=as_of)
+    accepted = decided & Q(ground="")
+    concluded = accepted & ~Q(outcome="") & Q(outcome_on__lte=as_of)
     totals = reports.aggregate(
         total=Count("id"),
-        accepted=Count("id", filter=accepted_q),
-        not_accepted=Count("id", filter=Q(state=State.NOT_ACCEPTED) | Q(state=State.CLOSED) & ~Q(ground="")),
-        in_progress=Count("id", filter=Q(state__in=IN_PROGRESS_STATES)),
-        established=Count("id", filter=accepted_q & Q(outcome=Outcome.ESTABLISHED)),
-        not_established=Count("id", filter=accepted_q & Q(outcome=Outcome.NOT_ESTABLISHED)),
-        other=Count("id", filter=accepted_q & Q(outcome=Outcome.OTHER)),
+        accepted=Count("id", filter=accepted),
+        not_accepted=Count("id", filter=decided & ~Q(ground="")),
+        in_progress=Count("id", filter=accepted & ~concluded),
+        established=Count("id", filter=concluded & Q(outcome=Outcome.ESTABLISHED)),
+        not_established=Count("id", filter=concluded & Q(outcome=Outcome.NOT_ESTABLISHED)),
+        other=Count("id", filter=concluded & Q(outcome=Outcome.OTHER)),
     )
     by_source_counts = dict(reports.values_list("source").annotate(n=Count("id")).values_list("source", "n"))
     return BullyingStatistics(
         first=first,
         last=last,
+        as_of=as_of,
         total=totals["total"],
         accepted=totals["accepted"],
         not_accepted=totals["not_accepted"],
         pending=totals["total"] - totals["accepted"] - totals["not_accepted"],
-        by_source=[(str(label), by_source_counts.get(value, 0)) for value, label in Source.choices],
-        accepted_by_status=[
-            ("處理中", totals["in_progress"]),
-            ("霸凌成立", totals["established"]),
-            ("霸凌不成立", totals["not_established"]),
-            ("其他（非屬霸凌）", totals["other"]),
-        ],
+        by_source=[(str(label), by_source_counts.get(value, 0)) for value, label in SOURCE_LABELS],
+        accepted_by_status=[(label, totals[key]) for key, label in HANDLING_STATUSES],
     )

@@ -1,5 +1,9 @@
-"""The bullying part of the API."""
+"""The bullying part of the API: aggregate figures only."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from yankao.api.bullying import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("bullying/statistics", views.BullyingStatisticsApi.as_view(), name="bullying_statistics"),
+]
