@@ -23,7 +23,15 @@ pytestmark = pytest.mark.django_db
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 BASE = "/open311/v2"
-PUBLIC = {"road_pothole", "street_light", "traffic_signal", "illegal_parking", "illegal_dumping", "drainage", "park_tree"}
+PUBLIC = {
+    "road_pothole",
+    "street_light",
+    "traffic_signal",
+    "illegal_parking",
+    "illegal_dumping",
+    "drainage",
+    "park_tree",
+}
 
 
 def file(
@@ -68,7 +76,8 @@ def test_services_list_only_the_public_categories_in_json_and_xml(client: Client
     assert {row["service_code"] for row in rows} == PUBLIC
     pothole = next(row for row in rows if row["service_code"] == "road_pothole")
     assert pothole["service_name"] == "道路坑洞"
-    assert pothole["metadata"] is True and pothole["type"] == "realtime"
+    assert pothole["metadata"] is True
+    assert pothole["type"] == "realtime"
     response = client.get(f"{BASE}/services.xml")
     assert response["Content-Type"].startswith("text/xml")
     root = xml(response)
@@ -80,7 +89,8 @@ def test_a_service_definition_lists_its_attributes(client: Client, seeded: None)
     data = client.get(f"{BASE}/services/street_light.json").json()
     assert data["service_code"] == "street_light"
     problem = next(attribute for attribute in data["attributes"] if attribute["code"] == "problem")
-    assert problem["required"] is True and problem["datatype"] == "singlevaluelist"
+    assert problem["required"] is True
+    assert problem["datatype"] == "singlevaluelist"
     assert {"key": "off", "name": "不亮"} in problem["values"]
     root = xml(client.get(f"{BASE}/services/street_light.xml"))
     assert root.tag == "service_definition"
@@ -95,7 +105,8 @@ def test_errors_use_the_standards_format(client: Client, seeded: None) -> None:
     response = client.get(f"{BASE}/requests.xml", {"status": "pending"})
     assert response.status_code == 400
     root = xml(response)
-    assert root.tag == "errors" and root.find("error/code").text == "400"  # type: ignore[union-attr]
+    assert root.tag == "errors"
+    assert root.find("error/code").text == "400"
     assert client.get(f"{BASE}/requests.json", {"start_date": "yesterday"}).status_code == 400
     too_long = {"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-06-01T00:00:00+08:00"}
     assert "90" in client.get(f"{BASE}/requests.json", too_long).json()[0]["description"]
@@ -109,9 +120,12 @@ def test_requests_show_public_cases_without_personal_data(client: Client, seeded
     data = client.get(f"{BASE}/requests.json", {"jurisdiction_id": "397000000A"}).json()
     assert [row["service_request_id"] for row in data] == [case.number]
     row = data[0]
-    assert row["status"] == "open" and row["service_code"] == "road_pothole"
-    assert row["lat"] == pytest.approx(22.639) and row["long"] == pytest.approx(120.302)
-    assert "王小明" not in row["description"] and "0912" not in row["description"]
+    assert row["status"] == "open"
+    assert row["service_code"] == "road_pothole"
+    assert row["lat"] == pytest.approx(22.639)
+    assert row["long"] == pytest.approx(120.302)
+    assert "王小明" not in row["description"]
+    assert "0912" not in row["description"]
     assert "E123456789" not in row["description"]
     assert "坑洞" in row["description"]
     assert "王小明" not in client.get(f"{BASE}/requests.xml").content.decode()
@@ -150,7 +164,10 @@ def test_the_standards_filters(client: Client, seeded: None, officer: Any) -> No
     assert set(numbers(status="open")) == {old.number, light.number}
     recent = (now - timedelta(days=7)).isoformat()
     assert old.number not in numbers(start_date=recent)
-    window = {"start_date": (now - timedelta(days=50)).isoformat(), "end_date": (now - timedelta(days=30)).isoformat()}
+    window = {
+        "start_date": (now - timedelta(days=50)).isoformat(),
+        "end_date": (now - timedelta(days=30)).isoformat(),
+    }
     assert numbers(**window) == [old.number]
     # service_request_id overrides the other filters, comma separated.
     assert set(numbers(service_request_id=f"{old.number},{light.number}", status="closed")) == {
@@ -163,20 +180,24 @@ def test_the_standards_filters(client: Client, seeded: None, officer: Any) -> No
     assert request.findtext("status") == "closed"
     assert request.findtext("status_notes") == "已答復"
     updates = client.get(f"{BASE}/servicerequestupdates.json", {"service_request_id": closed.number}).json()
-    assert updates and updates[0]["status"] == "closed"
+    assert updates
+    assert updates[0]["status"] == "closed"
 
 
 def test_post_needs_a_valid_api_key(client: Client, seeded: None, auditor: Any) -> None:
     form = {"service_code": "road_pothole", "lat": "22.639", "long": "120.302", "description": "坑洞"}
     response = client.post(f"{BASE}/requests.json", form)
-    assert response.status_code == 403 and response.json()[0]["code"] == 403
+    assert response.status_code == 403
+    assert response.json()[0]["code"] == 403
     auditor_key = user_token_rotate(user=auditor)  # staff, but not allowed to register cases
     assert client.post(f"{BASE}/requests.json", {**form, "api_key": auditor_key}).status_code == 403
     assert client.post(f"{BASE}/requests.json", {**form, "api_key": "nope"}).status_code == 403
     assert not Case.objects.exists()
 
 
-def test_post_registers_a_request_and_answers_its_public_number(client: Client, seeded: None, operator: Any) -> None:
+def test_post_registers_a_request_and_answers_its_public_number(
+    client: Client, seeded: None, operator: Any
+) -> None:
     key = user_token_rotate(user=operator)
     form = {
         "api_key": key,
@@ -193,12 +214,19 @@ def test_post_registers_a_request_and_answers_its_public_number(client: Client, 
     assert response.status_code == 201, response.content
     number = response.json()[0]["service_request_id"]
     case = Case.objects.get(number=number)
-    assert (case.channel, case.category.code, case.location_text) == ("api", "street_light", "苓雅區光華一路50號")
-    assert "不亮" in case.description and "A12345" in case.description
-    assert case.district is not None and case.district.name.endswith("苓雅區公所")
+    assert (case.channel, case.category.code, case.location_text) == (
+        "api",
+        "street_light",
+        "苓雅區光華一路50號",
+    )
+    assert "不亮" in case.description
+    assert "A12345" in case.description
+    assert case.district is not None
+    assert case.district.name.endswith("苓雅區公所")
     assert case.petitioner_name_masked == "林○美"
     shown = client.get(f"{BASE}/requests/{number}.json").json()[0]
-    assert shown["service_request_id"] == number and "0912" not in shown["description"]
+    assert shown["service_request_id"] == number
+    assert "0912" not in shown["description"]
 
     again = client.post(f"{BASE}/requests.xml", {**form, "description": "光華一路公車站路燈熄滅"})
     assert again.status_code == 201
