@@ -475,7 +475,12 @@ def _detail_page(
                 "open": bool(failed and failed[0] == step.key),
             }
         )
+    failure = None
+    if failed and not any(step["key"] == failed[0] for step in steps):
+        # The step is no longer possible (someone moved the report on): say why, above everything.
+        failure = {"label": STEPS[failed[0]].label, "errors": [str(e) for e in failed[1].non_field_errors()]}
     context = {
+        "failure": failure,
         "detail": detail,
         "report": report,
         "steps": steps,
