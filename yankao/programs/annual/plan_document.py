@@ -168,7 +168,7 @@ def plan_docx(*, content: PlanContent) -> bytes:
         cells[2].paragraphs[0].alignment = cells[3].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
     for index, agency_section in enumerate(content.sections, start=1):
-        document.add_page_break()
+        document.add_page_break()  # type: ignore[no-untyped-call]
         document.add_heading(f"{chinese_number(index, capital=True)}、{agency_section.agency_name}", level=1)
         for position, item in enumerate(agency_section.items, start=1):
             document.add_heading(f"{chinese_number(position)}、{item.title}", level=2)

@@ -22,8 +22,7 @@ from yankao.programs.annual.services.enterprise import (
     recommendation_respond,
     recommendation_review,
 )
-
-from .conftest import FERRY
+from yankao.programs.annual.tests.conftest import FERRY
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +100,7 @@ def test_panel_scores_give_the_weighted_total_and_grade_and_tracked_recommendati
 
 
 def test_bad_scores_refused_whole(rdec_staff, inspector, expert, ferry):
-    evaluation, internal, _ = _scored(rdec_staff, inspector, expert, ferry)
+    _evaluation, internal, _ = _scored(rdec_staff, inspector, expert, ferry)
     scores = _all("101")
     with pytest.raises(ScoresInvalidError) as error:
         criterion_scores_submit(member=internal, scores=scores, user=inspector)

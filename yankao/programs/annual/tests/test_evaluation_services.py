@@ -15,8 +15,7 @@ from yankao.programs.annual.services.evaluations import (
     program_evaluation_self_assess,
     program_evaluations_open,
 )
-
-from .conftest import program_make
+from yankao.programs.annual.tests.conftest import program_make
 
 pytestmark = pytest.mark.django_db
 

@@ -67,7 +67,8 @@ def test_pdf_lists_agencies_in_their_order_with_cjk_fonts_embedded(approved_roun
     text = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "高雄市政府114年度施政計畫" in text and "核定本" in text
+    assert "高雄市政府114年度施政計畫" in text
+    assert "核定本" in text
     positions = [text.index(f"、高雄市政府{name}") for name in ("秘書處", "工務局", "環境保護局")]
     assert positions == sorted(positions)
     assert "退回未採納的項目" not in text

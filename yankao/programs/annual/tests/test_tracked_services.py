@@ -71,9 +71,12 @@ def test_marks_overdue_and_late_update_by_the_interval_rule(rdec_staff, public_w
     # Quarterly (rule, unconfirmed): 3 months counted from 2024-03-01 end on 2024-06-01, a Saturday → Monday 3.
     on_time = tracked_item_marks(item=item, today=date(2024, 6, 3))
     assert on_time.next_update_on == date(2024, 6, 3)
-    assert not on_time.update_late and not on_time.overdue
+    assert not on_time.update_late
+    assert not on_time.overdue
     later = tracked_item_marks(item=item, today=date(2024, 7, 2))
-    assert later.update_late and later.overdue and later.days_overdue == 2
+    assert later.update_late
+    assert later.overdue
+    assert later.days_overdue == 2
 
 
 def test_closed_items_carry_no_marks_and_take_no_updates(rdec_staff, officer, public_works):
