@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from yankao.cases.models import Case
 from yankao.cases.workflow import State
-from yankao.core.personal_data import personal_digest, phone_normalise
+from yankao.core.personal_data import personal_decrypt, personal_digest, phone_normalise
 from yankao.core.roc_dates import TAIWAN
 from yankao.core.selectors.rules import rule_get
 
@@ -630,6 +630,120 @@ def _candidate_rows(
     if exclude_case_id is not None:
         queryset = queryset.exclude(pk=exclude_case_id)
     return list(queryset.order_by("-received_at").values(*_CANDIDATE_FIELDS)[: settings.scan_limit])
+
+
+# --- what the public may see -----------------------------------------------------------------
+# Public pages (the petition form's "similar cases nearby") and the Open311 API show other people's
+# petitions. Citizens often sign their text ("我是王小明，電話0912-345-678"), so phone numbers, ID
+# numbers, e-mails, self-introductions and given names are replaced first; the patterns err on the
+# side of removing too much.
+
+REDACTED = "＊＊＊"
+
+# Mobile (09xx), landline with area code (07-xxx-xxxx, (07)xxxxxxx), +886 forms, and any bare run
+# of 7 or 8 digits (a local number without its area code): a house number never has that many.
+_PHONE = re.compile(
+    r"\+?886[\s\-]?\d{1,3}[\s\-]?\d{3,4}[\s\-]?\d{3,4}"
+    r"|\(0\d{1,2}\)\s?\d{3,4}[\s\-]?\d{3,4}"
+    r"|(?<!\d)0\d{1,3}[\s\-]?\d{3,4}[\s\-]?\d{3,4}(?!\d)"
+    r"|(?<!\d)\d{7,8}(?!\d)"
+)
+# 身分證統一編號 and the resident certificate numbers: a letter and nine digits.
+_NATIONAL_ID = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][12489]\d{8}(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# "我是王小明", "本人陳大同", "敝姓林", "我叫林小美", "聯絡人：張先生" — the words after are a name.
+_SELF_NAMED = re.compile(
+    r"(我是|我叫|本人|敝人|敝姓|我姓|聯絡人[:：]?|陳情人[:：]?|姓名[:：]?|署名[:：]?)\s*[\u4e00-\u9fff]{1,4}"
+)
+_SIGNATURE = re.compile(r"([\u4e00-\u9fff]{2,4})\s*(敬上|上|謹啟|敬啟)\s*$")
+
+
+def public_text(text: str, *, names: tuple[str, ...] = ()) -> str:
+    """`text` without phone numbers, ID numbers, e-mails, self-introductions and the given names."""
+    for name in names:
+        name = name.strip()
+        if len(name) >= 2:
+            text = text.replace(name, REDACTED)
+    text = _EMAIL.sub(REDACTED, text)
+    text = _NATIONAL_ID.sub(REDACTED, text)
+    text = _PHONE.sub(REDACTED, text)
+    text = _SELF_NAMED.sub(lambda match: match.group(1) + REDACTED, text)
+    return _SIGNATURE.sub(REDACTED + r"\2", text)
+
+
+@dataclass(frozen=True)
+class PublicSimilarCase:
+    """A similar case as a citizen may see it: what and roughly where, never who."""
+
+    category_name: str
+    subject: str
+    status_label: str
+    received_on: date
+    place: str  # district and road only, never a house number
+
+
+def duplicate_candidates_public(
+    *,
+    text: str,
+    category_code: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    address: str = "",
+    limit: int = 3,
+) -> list[PublicSimilarCase]:
+    """Open cases of the public categories (dispatch work) that look like the one being typed.
+
+    For the public petition form: no petitioner signal is used (the citizen has not identified
+    themselves, and must not learn who filed what), confidential petitions are left out, and only
+    the category, a cleaned subject, the status, the day and the district and road are returned.
+    """
+    if len(text_normalise(text)) < 2:
+        return []
+    features = PetitionFeatures(
+        text=text,
+        category_code=category_code or None,
+        latitude=latitude,
+        longitude=longitude,
+        address=address,
+    )
+    found = _candidates(features=features, received_at=None, exclude_case_id=None, limit=limit * 3)
+    if not found:
+        return []
+    shown = {
+        row["id"]: row
+        for row in Case.objects.filter(
+            pk__in=[candidate.case_id for candidate in found],
+            is_open=True,
+            category__is_public=True,
+            wants_confidentiality=False,
+        ).values(
+            "id",
+            "category__name",
+            "subject",
+            "state",
+            "received_at",
+            "location_text",
+            "petitioner_name_encrypted",
+        )
+    }
+    public: list[PublicSimilarCase] = []
+    for candidate in found:
+        row = shown.get(candidate.case_id)
+        if row is None:
+            continue
+        place = place_parse(row["location_text"])
+        public.append(
+            PublicSimilarCase(
+                category_name=row["category__name"],
+                subject=public_text(
+                    row["subject"], names=(personal_decrypt(row["petitioner_name_encrypted"]),)
+                ),
+                status_label=str(State(row["state"]).label),
+                received_on=row["received_at"].astimezone(TAIWAN).date(),
+                place=place.district + (place.roads[0] if place.roads else ""),
+            )
+        )
+    return public[:limit]
 
 
 # --- marks for the inbox ---------------------------------------------------------------------

