@@ -66,8 +66,12 @@ def test_a_stale_form_is_refused_with_the_change_explained(as_investigator, file
     bullying_screening_decide(report=report, user=investigator, accept=True, decided_on=date(2024, 5, 28))
     response = as_investigator.post(
         f"/console/bullying/{report.number}/not_accept/",
-        {"not_accept-version": shown, "not_accept-decided_on": "113/05/28", "not_accept-ground": "no_content",
-         "not_accept-unanimous": "on"},
+        {
+            "not_accept-version": shown,
+            "not_accept-decided_on": "113/05/28",
+            "not_accept-ground": "no_content",
+            "not_accept-unanimous": "on",
+        },
     )
     assert response.status_code == 409
     assert "為免覆蓋" in response.content.decode()
@@ -78,7 +82,8 @@ def test_a_stale_form_is_refused_with_the_change_explained(as_investigator, file
 def test_a_step_not_allowed_now_is_refused_with_a_clear_message(as_investigator, file_report):  # noqa: F811
     report = file_report()
     response = as_investigator.post(
-        f"/console/bullying/{report.number}/close/", {"close-version": report.version, "close-closed_on": "113/06/01"}
+        f"/console/bullying/{report.number}/close/",
+        {"close-version": report.version, "close-closed_on": "113/06/01"},
     )
     assert response.status_code == 400
     assert "「待審查」時不能「結案」" in response.content.decode()
