@@ -150,6 +150,7 @@ class _Builder:
     def plan(self) -> list[PlannedProgram]:
         planned: list[PlannedProgram] = []
         after = int(self.ctx.target("started_after_as_of_per_year", int, default=0))
+        stock_total = sum(int(self.ctx.target(spec["target_key"], int)) for spec in self.data["type"]) or 1
         for spec in self.data["type"]:
             rng = self.ctx.random_for(spec["code"])
             count = int(self.ctx.target(spec["target_key"], int))
@@ -178,7 +179,7 @@ class _Builder:
                 0,
                 (self.build_date.year - self.as_of.year) * 12 + self.build_date.month - self.as_of.month - 1,
             )
-            share = count / 1338
+            share = count / stock_total
             for _ in range(round(after * share * months_after / 12)):
                 planned.append(self._one(rng, spec, program_type, after_as_of=True))
                 self._parent_pick(rng, planned, parents)

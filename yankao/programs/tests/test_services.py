@@ -105,7 +105,8 @@ def test_returned_report_corrected_by_the_agency_changes_the_light(officer, rdec
         user=officer, submit=True, expected_version=returned.version, today=TODAY,
     )  # fmt: skip
     program.refresh_from_db()
-    assert corrected.light == Light.GREEN and program.light == Light.GREEN
+    assert corrected.light == Light.GREEN
+    assert program.light == Light.GREEN
     accepted = report_accept(report=corrected, user=rdec_staff)
     assert accepted.state == ReportState.ACCEPTED
     assert [e.action for e in accepted.events.order_by("id")] == ["submit", "return", "submit", "accept"]
@@ -178,7 +179,8 @@ def test_overdue_and_exception_lists_follow_the_reports(officer, officer_of_othe
                 user=officer, submit=True, today=TODAY)  # fmt: skip
     after_due = date(2024, 4, 8)
     overdue = set(programs_overdue(queryset=programs_visible(user=officer), today=after_due))
-    assert late in overdue and filed not in overdue
+    assert late in overdue
+    assert filed not in overdue
     rows = {row.code: row for row in exceptions_list(user=rdec_staff, today=after_due)}
     assert "overdue" in [kind for kind, _ in rows[late.code].issues]
     assert {kind for kind, _ in rows[filed.code].issues} == {"red", "awaiting_review"}
@@ -208,5 +210,6 @@ def test_quarterly_risk_is_high_with_two_red_months(officer) -> None:
     counts = risk_ratings_compute(quarter=date(2024, 1, 1), today=TODAY)
     assert counts[RiskLevel.HIGH] == 1
     rating = risky.risk_ratings.get()
-    assert rating.level == RiskLevel.HIGH and "當季紅燈 3 個月" in rating.reasons
+    assert rating.level == RiskLevel.HIGH
+    assert "當季紅燈 3 個月" in rating.reasons
     assert calm.risk_ratings.get().level == RiskLevel.LOW

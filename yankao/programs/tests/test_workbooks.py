@@ -58,7 +58,8 @@ def test_a_filled_template_files_every_row_with_roc_dates(officer) -> None:
     assert lights == {first.code: Light.GREEN, second.code: Light.RED}
     assert set(MonthlyReport.objects.values_list("state", flat=True)) == {ReportState.SUBMITTED}
     second.refresh_from_db()
-    assert second.light == Light.RED and second.latest_period == MARCH
+    assert second.light == Light.RED
+    assert second.latest_period == MARCH
 
 
 def test_an_import_with_bad_rows_changes_nothing_and_lists_every_error(officer) -> None:
