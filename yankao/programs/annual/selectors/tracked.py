@@ -27,7 +27,8 @@ def tracked_items_visible(*, user: Any, kind: str = "", status: str = "") -> Que
         items = items.filter(kind=kind)
     if status:
         items = items.filter(status=status)
-    return items.order_by("status", "due_on", "id")
+    # Open items first ("open" sorts after "done" and "cancelled"), the soonest due first.
+    return items.order_by("-status", "due_on", "id")
 
 
 def tracked_item_get(*, user: Any, item_id: int) -> TrackedItem:
