@@ -67,6 +67,48 @@ def report_events(*, report: MonthlyReport) -> list[ReportEvent]:
     return list(report.events.select_related("actor").order_by("occurred_at", "id"))
 
 
+@dataclass(frozen=True)
+class RollUp:
+    """A parent program's sub-projects rolled up, weighted by each one's total budget."""
+
+    children: int
+    reporting: int
+    planned: Decimal | None
+    actual: Decimal | None
+    execution_rate: Decimal | None
+    lights: dict[str, int]
+
+
+def program_rollup(*, program: Program) -> RollUp | None:
+    """The budget-weighted progress of a program's sub-projects (None when it has none)."""
+    rows = list(
+        program.children.values_list(
+            "total_budget", "latest_planned", "latest_actual", "latest_execution_rate", "light"
+        )
+    )
+    if not rows:
+        return None
+    lights = dict.fromkeys(Light.values, 0)
+    for *_, light in rows:
+        lights[light] += 1
+    filed = [row for row in rows if row[1] is not None and row[2] is not None]
+    weight = sum(Decimal(max(row[0], 1)) for row in filed)
+
+    def weighted(index: int) -> Decimal | None:
+        values = [(Decimal(max(row[0], 1)), row[index]) for row in filed if row[index] is not None]
+        total = sum(w for w, _ in values)
+        return (sum(w * v for w, v in values) / total).quantize(Decimal("0.01")) if values and total else None
+
+    return RollUp(
+        children=len(rows),
+        reporting=len(filed),
+        planned=weighted(1) if weight else None,
+        actual=weighted(2) if weight else None,
+        execution_rate=weighted(3),
+        lights=lights,
+    )
+
+
 def programs_under_control(*, on: date) -> QuerySet[Program]:
     """Programs under control on `on` (stock): put under control by then and not yet released."""
     return Program.objects.filter(controlled_from__lte=on).filter(
@@ -96,6 +138,13 @@ def _expected(queryset: QuerySet[Program], *, period: date) -> QuerySet[Program]
     return queryset.filter(
         controlled_from__lte=month_last(period), starts_on__lte=month_last(period), ends_on__gte=period
     ).filter(Q(controlled_until__isnull=True) | Q(controlled_until__gt=period))
+
+
+def programs_owing(*, queryset: QuerySet[Program], period: date) -> QuerySet[Program]:
+    """Programs that owe `period`'s report and have not filed it (nor any later month)."""
+    return _expected(queryset, period=period).filter(
+        Q(latest_period__isnull=True) | Q(latest_period__lt=period)
+    )
 
 
 def programs_overdue(*, queryset: QuerySet[Program], today: date) -> QuerySet[Program]:

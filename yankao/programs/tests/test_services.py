@@ -12,7 +12,13 @@ from yankao.programs.models import (
     ReportState,
     RiskLevel,
 )
-from yankao.programs.selectors import exceptions_list, program_get_for, programs_overdue, programs_visible
+from yankao.programs.selectors import (
+    exceptions_list,
+    program_get_for,
+    program_rollup,
+    programs_overdue,
+    programs_visible,
+)
 from yankao.programs.services import (
     ReportFigures,
     ReportInvalidError,
@@ -213,3 +219,20 @@ def test_quarterly_risk_is_high_with_two_red_months(officer) -> None:
     assert rating.level == RiskLevel.HIGH
     assert "當季紅燈 3 個月" in rating.reasons
     assert calm.risk_ratings.get().level == RiskLevel.LOW
+
+
+def test_sub_projects_roll_up_into_the_parent_by_budget(officer) -> None:
+    parent = program_make(name="前瞻基礎建設—水環境建設")
+    big = program_make(parent=parent, total_budget=300)
+    small = program_make(parent=parent, total_budget=100)
+    program_make(parent=parent)  # not reported yet
+    for program, actual in ((big, "40"), (small, "80")):
+        report_save(program=program, period=MARCH, user=officer, submit=True, today=TODAY,
+                    figures=behind_figures(planned_progress=Decimal("60"), actual_progress=Decimal(actual),
+                                           delay_reason="a", remedy="b"))  # fmt: skip
+    rollup = program_rollup(program=parent)
+    assert rollup is not None
+    assert (rollup.children, rollup.reporting) == (3, 2)
+    assert rollup.actual == Decimal("50.00")  # (300 × 40 + 100 × 80) ÷ 400
+    assert rollup.lights[Light.RED] == 1
+    assert program_rollup(program=big) is None

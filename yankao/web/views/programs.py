@@ -206,6 +206,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "indicators": list(program.indicators.all()),
             "budgets": list(program.budgets.all()),
             "children": list(program.children.select_related("agency")),
+            "rollup": selectors.program_rollup(program=program),
             "co_agencies": list(program.co_agencies.all()),
             "risk": program.risk_ratings.order_by("-quarter").first(),
             "can_file": can_file_report(request.user, program),
