@@ -95,9 +95,13 @@ def program_rollup(*, program: Program) -> RollUp | None:
     weight = sum(Decimal(max(row[0], 1)) for row in filed)
 
     def weighted(index: int) -> Decimal | None:
-        values = [(Decimal(max(row[0], 1)), row[index]) for row in filed if row[index] is not None]
-        total = sum(w for w, _ in values)
-        return (sum(w * v for w, v in values) / total).quantize(Decimal("0.01")) if values and total else None
+        values: list[tuple[Decimal, Decimal]] = [
+            (Decimal(max(row[0], 1)), Decimal(row[index])) for row in filed if row[index] is not None
+        ]
+        total = sum((w for w, _ in values), Decimal(0))
+        if not values or not total:
+            return None
+        return (sum((w * v for w, v in values), Decimal(0)) / total).quantize(Decimal("0.01"))
 
     return RollUp(
         children=len(rows),

@@ -2,6 +2,7 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from yankao.core.roc_dates import roc_date_argument
 from yankao.programs.periods import quarter_first
@@ -32,6 +33,6 @@ class Command(BaseCommand):
                 f"agencies {sent['agencies']}, programs {sent['programs']}, messages {sent['messages']}"
             )
             return
-        day: date = options.get("quarter") or date.today()
+        day: date = options.get("quarter") or timezone.localdate()
         counts = risk_ratings_compute(quarter=quarter_first(day))
         self.stdout.write(", ".join(f"{level} {count}" for level, count in counts.items()))
