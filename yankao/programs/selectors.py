@@ -96,7 +96,7 @@ def program_rollup(*, program: Program) -> RollUp | None:
 
     def weighted(index: int) -> Decimal | None:
         values: list[tuple[Decimal, Decimal]] = [
-            (Decimal(max(row[0], 1)), Decimal(row[index])) for row in filed if row[index] is not None
+            (Decimal(max(row[0], 1)), Decimal(str(row[index]))) for row in filed if row[index] is not None
         ]
         total = sum((w for w, _ in values), Decimal(0))
         if not values or not total:
