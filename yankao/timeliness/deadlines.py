@@ -54,7 +54,11 @@ _Q = {value: code for code, value in enumerate(QUESTION_CODES)}
 _U = {value: code for code, value in enumerate(UNIT_CODES)}
 WORKING_DAY_CATEGORIES = frozenset({Category.GENERAL, Category.PETITION})
 # Categories whose own date (限辦日期) sets the deadline: a project's approved date, a Control Yuan letter's.
-SPEED_LIMIT_QUALIFIERS = {Speed.MOST_URGENT: "most_urgent", Speed.URGENT: "urgent", Speed.ORDINARY: "ordinary"}
+SPEED_LIMIT_QUALIFIERS = {
+    Speed.MOST_URGENT: "most_urgent",
+    Speed.URGENT: "urgent",
+    Speed.ORDINARY: "ordinary",
+}
 
 # Why an extension is not accepted (codes of `Result.extension_problem`).
 EXTENSION_OK, EXTENSION_TOO_MANY, EXTENSION_TOO_LONG = 0, 1, 2
@@ -153,7 +157,9 @@ def _rule_values(*, key: str, qualifier: str, on: DayArray) -> tuple[FloatArray,
     """The value in force for each date (and the rule's unit): `rule_get` over an array."""
     history = rule_history(key=key, qualifier=qualifier) or rule_history(key=key)
     if not history:
-        raise RuleNotInForceError(f"規則「{key}」不存在，請研考會系統管理者於規則表中建立。", extra={"key": key})
+        raise RuleNotInForceError(
+            f"規則「{key}」不存在，請研考會系統管理者於規則表中建立。", extra={"key": key}
+        )
     oldest_first = history[::-1]
     starts = np.array([version.effective_from for version in oldest_first], dtype="datetime64[D]")
     index = np.searchsorted(starts, on, side="right") - 1
@@ -286,7 +292,9 @@ def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | No
     limited = appeal | application
     for qualifier, mask in (("appeal", appeal), ("application", application)):
         if (mask & has_extension).any():
-            limit, _ = _rule_values(key="document.extension_count_limit", qualifier=qualifier, on=received[mask])
+            limit, _ = _rule_values(
+                key="document.extension_count_limit", qualifier=qualifier, on=received[mask]
+            )
             too_many = np.zeros(size, dtype=np.bool_)
             too_many[mask] = columns.extension_count[mask] > limit
             problem[too_many & has_extension] = EXTENSION_TOO_MANY
@@ -309,7 +317,9 @@ def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | No
     cap_units[application_extended] = units[application_extended]
     capped_extension = cap_units >= 0
     if capped_extension.any():
-        longest = _period_end(cal, deadline[capped_extension], cap_values[capped_extension], cap_units[capped_extension])
+        longest = _period_end(
+            cal, deadline[capped_extension], cap_values[capped_extension], cap_units[capped_extension]
+        )
         too_long = np.zeros(size, dtype=np.bool_)
         too_long[capped_extension] = columns.extended_to[capped_extension] > longest
         problem[too_long & (problem == EXTENSION_OK)] = EXTENSION_TOO_LONG
@@ -373,7 +383,9 @@ def deadline_compute_one(*, facts: Facts, as_of: date, calendar_: Calendar | Non
             value, unit = period("document.petition_reply")
         elif category == Category.QUESTION:
             councillor = facts.question_source == QuestionSource.COUNCILLOR
-            value, unit = period("document.council_question_reply" if councillor else "document.legislator_question_reply")
+            value, unit = period(
+                "document.council_question_reply" if councillor else "document.legislator_question_reply"
+            )
         elif category == Category.APPLICATION:
             if facts.period_value >= 0:
                 value, unit = facts.period_value, facts.period_unit
@@ -389,7 +401,9 @@ def deadline_compute_one(*, facts: Facts, as_of: date, calendar_: Calendar | Non
     if facts.closed is not None:
         if category in WORKING_DAY_CATEGORIES:
             used = sum(
-                1 for offset in range(1, (facts.closed - start).days + 1) if cal.is_working_day(start + timedelta(days=offset))
+                1
+                for offset in range(1, (facts.closed - start).days + 1)
+                if cal.is_working_day(start + timedelta(days=offset))
             )
         else:
             used = (facts.closed - start).days
@@ -413,7 +427,9 @@ def deadline_compute_one(*, facts: Facts, as_of: date, calendar_: Calendar | Non
         elif category == Category.QUESTION:
             councillor = facts.question_source == QuestionSource.COUNCILLOR
             cap = period(
-                "document.council_question_extension" if councillor else "document.legislator_question_extension"
+                "document.council_question_extension"
+                if councillor
+                else "document.legislator_question_extension"
             )
         elif category == Category.APPLICATION:
             cap = (value, unit)

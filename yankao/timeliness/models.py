@@ -139,7 +139,9 @@ class Document(models.Model):
     unit = models.CharField(_("承辦單位"), max_length=60, blank=True)
     category = models.CharField(_("類別"), max_length=20, choices=Category.choices)
     speed = models.CharField(_("速別"), max_length=12, choices=Speed.choices, blank=True)
-    question_source = models.CharField(_("質詢來源"), max_length=12, choices=QuestionSource.choices, blank=True)
+    question_source = models.CharField(
+        _("質詢來源"), max_length=12, choices=QuestionSource.choices, blank=True
+    )
     application_item = models.CharField(_("申請項目"), max_length=80, blank=True)
     received_on = models.DateField(_("收文日"))
     received_hour = models.PositiveSmallIntegerField(_("收文時"), null=True, blank=True)
@@ -167,7 +169,12 @@ class Document(models.Model):
     digest = models.BigIntegerField(editable=False)
     # Unindexed: a million-row COPY pays for every index, and nothing filters documents by batch.
     batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
         db_constraint=False,
     )
 
@@ -210,7 +217,9 @@ class Figure(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["agency", "unit", "category", "month"], name="timeliness_figure_key")
+            models.UniqueConstraint(
+                fields=["agency", "unit", "category", "month"], name="timeliness_figure_key"
+            )
         ]
         indexes = [models.Index(fields=["month", "category"], name="timeliness_fig_month_cat")]
 
@@ -218,7 +227,9 @@ class Figure(models.Model):
 class Sample(models.Model):
     """A reproducible random sample of one agency's documents for an on-site check (實地抽查)."""
 
-    agency = models.ForeignKey("core.Agency", verbose_name=_("機關"), on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(
+        "core.Agency", verbose_name=_("機關"), on_delete=models.PROTECT, related_name="+"
+    )
     seed = models.BigIntegerField(_("亂數種子"))
     size = models.PositiveIntegerField(_("抽樣件數"))
     date_from = models.DateField(_("收文日起"))

@@ -3,7 +3,7 @@
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
@@ -12,15 +12,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from yankao.core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
-from yankao.core.models import Agency, AuditAction
+from yankao.core.models import Agency, AuditAction, Role
 from yankao.core.permissions import can_view_agency, is_city_wide, is_staff_member
-from yankao.core.models import Role
 from yankao.core.selectors.rules import rule_get
 from yankao.core.services.audit import audit_record, audit_record_for
 from yankao.core.working_days import calendar_current
 from yankao.timeliness.deadlines import (
     CATEGORY_CODES,
-    EXTENSION_TOO_LONG,
     EXTENSION_TOO_MANY,
     STATUS_CODES,
     UNIT_CODES,
@@ -56,6 +54,8 @@ DOCUMENT_COLUMNS = (
 @dataclass(frozen=True)
 class ImportOutcome:
     batch: ImportBatch
+    # Seconds per phase (read, audit, write, figures): what the benchmark reports.
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:
@@ -71,9 +71,9 @@ def _allowed_agency_ids(actor: Any) -> set[int] | None:
     if is_city_wide(actor):
         return None
     scope = actor.agency.path
-    return set(
-        Agency.objects.filter(path=scope).values_list("id", flat=True)
-    ) | set(Agency.objects.filter(path__startswith=scope + "/").values_list("id", flat=True))
+    return set(Agency.objects.filter(path=scope).values_list("id", flat=True)) | set(
+        Agency.objects.filter(path__startswith=scope + "/").values_list("id", flat=True)
+    )
 
 
 def profile_load(*, profile: MappingProfile) -> Profile:
@@ -102,6 +102,8 @@ def register_import(
     cal = calendar_current()
     checked = profile_load(profile=profile)
     agencies = dict(Agency.objects.values_list("code", "id"))
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
     read = register_read(
         file=file,
         filename=filename,
@@ -118,7 +120,10 @@ def register_import(
     columns = None
     if not error_count and len(register):
         columns = _columns(register)
+        phases["read"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         result = deadlines_compute(columns=columns, as_of=as_of, calendar_=cal)
+        phases["audit"] = time.perf_counter() - mark
         for index in np.flatnonzero(result.extension_problem).tolist():
             error_count += 1
             problem = int(result.extension_problem[index])
@@ -155,14 +160,22 @@ def register_import(
         batch.seconds = time.perf_counter() - started
         with transaction.atomic():
             batch.save()
-            audit_record_for(batch, action=AuditAction.IMPORT, detail={"outcome": "rejected", "errors": error_count})
-        return ImportOutcome(batch=batch)
+            audit_record_for(
+                batch, action=AuditAction.IMPORT, detail={"outcome": "rejected", "errors": error_count}
+            )
+        return ImportOutcome(batch=batch, phases=phases)
     assert result is not None and columns is not None
     with transaction.atomic():
         batch.outcome = ImportBatch.Outcome.SUCCEEDED
         batch.save()
-        new, updated, unchanged = _write(register=register, columns=columns, result=result, batch_id=batch.pk, as_of=as_of)
+        mark = time.perf_counter()
+        new, updated, unchanged = _write(
+            register=register, columns=columns, result=result, batch_id=batch.pk, as_of=as_of
+        )
+        phases["write"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         figures_rebuild(agency_ids=sorted(read.agency_ids))
+        phases["figures"] = time.perf_counter() - mark
         batch.new_count, batch.updated_count, batch.unchanged_count = new, updated, unchanged
         batch.seconds = time.perf_counter() - started
         batch.save(update_fields=["new_count", "updated_count", "unchanged_count", "seconds"])
@@ -171,12 +184,12 @@ def register_import(
             action=AuditAction.IMPORT,
             detail={"outcome": "succeeded", "new": new, "updated": updated, "unchanged": unchanged},
         )
-    return ImportOutcome(batch=batch)
+    phases["commit"] = time.perf_counter() - mark - phases["figures"]
+    return ImportOutcome(batch=batch, phases=phases)
 
 
-def _days(values: Any) -> Any:
+def _days(ordinals: Any) -> Any:
     """Ordinals (0 = none) as datetime64[D] (NaT for none)."""
-    ordinals = np.frombuffer(values, dtype=values.typecode == "l" and np.int64 or np.int32).astype(np.int64)
     days = (ordinals - EPOCH_ORDINAL).astype("datetime64[D]")
     days[ordinals == 0] = np.datetime64("NaT", "D")
     return days
@@ -186,37 +199,56 @@ def _columns(register: Register) -> Columns:
     size = len(register)
     period_value = np.full(size, -1, dtype=np.int64)
     period_unit = np.zeros(size, dtype=np.int64)
-    application = np.frombuffer(register.category, dtype=np.int8) == CATEGORY_CODES.index("application")
+    application = register.category == CATEGORY_CODES.index("application")
     if application.any():
         periods = {
             (agency_id, item): (value, UNIT_CODES.index(unit))
-            for agency_id, item, value, unit in ApplicationPeriod.objects.values_list("agency_id", "item", "value", "unit")
+            for agency_id, item, value, unit in ApplicationPeriod.objects.values_list(
+                "agency_id", "item", "value", "unit"
+            )
         }
-        for index in np.flatnonzero(application).tolist():
-            found = periods.get((register.agency_id[index], register.application_item[index]))
-            if found is not None:
-                period_value[index], period_unit[index] = found
+        if periods:
+            for index in np.flatnonzero(application).tolist():
+                found = periods.get((int(register.agency_id[index]), register.application_item[index]))
+                if found is not None:
+                    period_value[index], period_unit[index] = found
     return Columns(
-        category=np.frombuffer(register.category, dtype=np.int8).astype(np.int64),
-        speed=np.frombuffer(register.speed, dtype=np.int8).astype(np.int64),
-        question_source=np.frombuffer(register.question_source, dtype=np.int8).astype(np.int64),
+        category=register.category,
+        speed=register.speed,
+        question_source=register.question_source,
         received=_days(register.received),
         count_from=_days(register.count_from),
         set_deadline=_days(register.set_deadline),
         closed=_days(register.closed),
-        extension_count=np.frombuffer(register.extension_count, dtype=np.int16).astype(np.int64),
+        extension_count=register.extension_count,
         extension_requested=_days(register.extension_requested),
         extended_to=_days(register.extended_to),
-        extension_approved=np.frombuffer(register.extension_approved, dtype=np.int8).astype(np.bool_),
+        extension_approved=register.extension_approved,
         period_value=period_value,
         period_unit=period_unit,
     )
 
 
-def _iso(days: Any, *, null: str) -> list[str]:
-    text = np.datetime_as_string(days, unit="D")
-    text[np.isnat(days)] = null
-    return list(text.tolist())
+class _DayText:
+    """ISO text of ordinals through one lookup table (a million dates in milliseconds)."""
+
+    def __init__(self, ordinals: Sequence[Any], *, null: str) -> None:
+        present = [array[array > 0] for array in ordinals]
+        lows = [int(array.min()) for array in present if array.size]
+        highs = [int(array.max()) for array in present if array.size]
+        self.first = min(lows) if lows else 1
+        last = max(highs) if highs else 1
+        table = [null] + [date.fromordinal(day).isoformat() for day in range(self.first, last + 1)]
+        self.table = np.array(table, dtype=object)
+
+    def __call__(self, ordinals: Any) -> list[str]:
+        index = np.where(ordinals > 0, ordinals - self.first + 1, 0)
+        return list(self.table[index].tolist())
+
+
+def _ordinals(days: Any) -> Any:
+    values = days.astype(np.int64) + EPOCH_ORDINAL
+    return np.where(np.isnat(days), 0, values)
 
 
 def _rows_text(
@@ -224,12 +256,18 @@ def _rows_text(
 ) -> list[list[str]]:
     """The columns of DOCUMENT_COLUMNS as lists of text (None as `null`)."""
     size = len(register)
-    days_used = result.days_used
-    days_text = np.char.mod("%.1f", np.nan_to_num(days_used)).astype(object)
-    days_text[np.isnan(days_used)] = null
-    hours = np.frombuffer(register.received_hour, dtype=np.int8)
-    hours_text = hours.astype(str).astype(object)
-    hours_text[hours < 0] = null
+    deadline = _ordinals(result.deadline)
+    extended_deadline = _ordinals(result.extended_deadline)
+    day_columns = (
+        register.received, register.set_deadline, register.closed, register.linked_first, register.linked_last,
+        register.extension_requested, register.extended_to, register.count_from, deadline, extended_deadline,
+    )  # fmt: skip
+    day_text = _DayText(day_columns, null=null)
+    halves = np.where(np.isnan(result.days_used), -1, np.round(result.days_used * 2)).astype(np.int64)
+    half_table = np.array(
+        [null] + [f"{half / 2:.1f}" for half in range(int(halves.max(initial=0)) + 1)], dtype=object
+    )
+    hour_table = np.array([null] + [str(hour) for hour in range(24)], dtype=object)
     categories = np.array(CATEGORY_CODES, dtype=object)
     speeds = np.array(Speed.values, dtype=object)
     questions = np.array(QuestionSource.values, dtype=object)
@@ -237,34 +275,34 @@ def _rows_text(
     statuses = np.array([str(value) for value in STATUS_CODES], dtype=object)
     bools = np.array(["f", "t"], dtype=object)
     return [
-        [str(value) for value in register.agency_id],
+        list(map(str, register.agency_id.tolist())),
         register.number,
         register.unit,
-        categories[columns.category].tolist(),
-        speeds[columns.speed].tolist(),
-        questions[columns.question_source].tolist(),
+        categories[register.category].tolist(),
+        speeds[register.speed].tolist(),
+        questions[register.question_source].tolist(),
         register.application_item,
-        _iso(columns.received, null=null),
-        hours_text.tolist(),
-        _iso(columns.set_deadline, null=null),
-        _iso(columns.closed, null=null),
-        combines[np.frombuffer(register.combine, dtype=np.int8)].tolist(),
+        day_text(register.received),
+        hour_table[register.received_hour + 1].tolist(),
+        day_text(register.set_deadline),
+        day_text(register.closed),
+        combines[register.combine].tolist(),
         register.linked_numbers,
-        _iso(_days(register.linked_first), null=null),
-        _iso(_days(register.linked_last), null=null),
-        [str(value) for value in register.extension_count],
-        _iso(columns.extension_requested, null=null),
-        _iso(columns.extended_to, null=null),
-        bools[columns.extension_approved.astype(np.int64)].tolist(),
-        _iso(columns.count_from, null=null),
+        day_text(register.linked_first),
+        day_text(register.linked_last),
+        list(map(str, register.extension_count.tolist())),
+        day_text(register.extension_requested),
+        day_text(register.extended_to),
+        bools[register.extension_approved.astype(np.int64)].tolist(),
+        day_text(register.count_from),
         bools[result.as_ordinary.astype(np.int64)].tolist(),
-        _iso(result.deadline, null=null),
-        _iso(result.extended_deadline, null=null),
-        days_text.tolist(),
+        day_text(deadline),
+        day_text(extended_deadline),
+        half_table[halves + 1].tolist(),
         statuses[result.status].tolist(),
         statuses[result.status_extended].tolist(),
         [as_of.isoformat()] * size,
-        [str(value) for value in register.digest],
+        list(map(str, register.digest.tolist())),
         [str(batch_id)] * size,
     ]
 
@@ -273,21 +311,24 @@ def _write(
     *, register: Register, columns: Columns, result: Any, batch_id: int, as_of: date
 ) -> tuple[int, int, int]:
     """Insert new documents, update changed ones; the counts (new, updated, unchanged)."""
-    agency_ids = sorted(set(register.agency_id))
+    agency_ids = sorted(set(register.agency_id.tolist()))
     existing: dict[tuple[int, str], tuple[int, int]] = {}
     for agency_id in agency_ids:
-        for pk, number, digest in Document.objects.filter(agency_id=agency_id).values_list("id", "number", "digest"):
+        for pk, number, digest in Document.objects.filter(agency_id=agency_id).values_list(
+            "id", "number", "digest"
+        ):
             existing[(agency_id, number)] = (pk, digest)
     size = len(register)
     new_index: list[int] = []
     update_index: list[int] = []
     update_ids: list[int] = []
     if existing:
-        for index in range(size):
-            found = existing.get((register.agency_id[index], register.number[index]))
+        digests = register.digest.tolist()
+        for index, key in enumerate(zip(register.agency_id.tolist(), register.number, strict=True)):
+            found = existing.get(key)
             if found is None:
                 new_index.append(index)
-            elif found[1] != register.digest[index]:
+            elif found[1] != digests[index]:
                 update_index.append(index)
                 update_ids.append(found[0])
     else:
@@ -303,18 +344,53 @@ def _write(
     return len(new_index), len(update_index), unchanged
 
 
-def _lines(texts: list[list[str]], indexes: Sequence[int], extra: Sequence[int] | None = None) -> Iterator[str]:
-    chunk: list[str] = []
-    for position, index in enumerate(indexes):
-        line = "\t".join([column[index] for column in texts])
+def _lines(
+    texts: list[list[str]], indexes: Sequence[int] | None, extra: Sequence[int] | None = None
+) -> Iterator[str]:
+    """COPY text in blocks: the rows at `indexes` (all when None), `extra` (ids) as a first column."""
+    block = 20_000
+    size = len(texts[0])
+    chosen = range(size) if indexes is None else indexes
+    for start in range(0, len(chosen), block):
+        part = chosen[start : start + block]
+        if indexes is None:
+            columns = [column[start : start + block] for column in texts]
+        else:
+            columns = [[column[index] for index in part] for column in texts]
         if extra is not None:
-            line = f"{extra[position]}\t{line}"
-        chunk.append(line)
-        if len(chunk) == 20000:
-            yield "\n".join(chunk) + "\n"
-            chunk = []
-    if chunk:
-        yield "\n".join(chunk) + "\n"
+            columns.insert(0, [str(value) for value in extra[start : start + block]])
+        yield "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+BULK_REBUILD_ROWS = 100_000
+
+
+def _indexes_drop(cursor: Any, table: str) -> list[str]:
+    """Drop the table's secondary indexes, unique and foreign-key constraints; the statements that recreate them.
+
+    Foreign keys too: their per-row trigger would cost as much as the load, and re-adding one
+    checks every row in a single join.
+    """
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+        "AND contype IN ('u', 'f') ORDER BY contype DESC",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+        "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+        [table, table],
+    )
+    indexes = cursor.fetchall()
+    statements = []
+    for name, definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        statements.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    for name, definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+        statements.append(definition)
+    return statements
 
 
 def _copy_postgres(
@@ -325,9 +401,23 @@ def _copy_postgres(
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor: COPY is not part of the DB-API
         if new_index:
+            cursor.execute(f"SELECT reltuples::bigint FROM pg_class WHERE oid = '{table}'::regclass")
+            estimate = max(int(cursor.fetchone()[0]), 0)
+            # Loading many rows into a table that is small next to them: maintaining each index row
+            # by row costs several times more than building it once after the load. The indexes are
+            # dropped and rebuilt inside this transaction (readers keep the old ones until commit).
+            rebuild = len(new_index) >= BULK_REBUILD_ROWS and len(new_index) > estimate
+            definitions: list[str] = []
+            if rebuild:
+                definitions = _indexes_drop(cursor, table)
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for block in _lines(texts, new_index):
+                everything = len(new_index) == len(texts[0])
+                for block in _lines(texts, None if everything else new_index):
                     copy.write(block)
+            if rebuild:
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                for definition in definitions:
+                    cursor.execute(definition)
         if update_index:
             cursor.execute(f"CREATE TEMP TABLE timeliness_update (LIKE {table}) ON COMMIT DROP")
             cursor.execute("ALTER TABLE timeliness_update DROP COLUMN id")
@@ -336,7 +426,9 @@ def _copy_postgres(
                 for block in _lines(texts, update_index, extra=update_ids):
                     copy.write(block)
             assignments = ", ".join(f"{name} = u.{name}" for name in DOCUMENT_COLUMNS)
-            cursor.execute(f"UPDATE {table} AS d SET {assignments} FROM timeliness_update AS u WHERE d.id = u.target")
+            cursor.execute(
+                f"UPDATE {table} AS d SET {assignments} FROM timeliness_update AS u WHERE d.id = u.target"
+            )
             cursor.execute("DROP TABLE timeliness_update")
 
 
@@ -362,7 +454,10 @@ def _write_generic(
         if update_index:
             assignments = ", ".join(f"{name} = %s" for name in DOCUMENT_COLUMNS)
             sql = f"UPDATE {table} SET {assignments} WHERE id = %s"
-            cursor.executemany(sql, [[*_typed(values(index)), pk] for index, pk in zip(update_index, update_ids, strict=True)])
+            cursor.executemany(
+                sql,
+                [[*_typed(values(index)), pk] for index, pk in zip(update_index, update_ids, strict=True)],
+            )
 
 
 _UNESCAPE = re.compile(r"\\(.)")
@@ -388,10 +483,12 @@ def documents_reaudit_open(*, as_of: date | None = None, agency_ids: Sequence[in
     with transaction.atomic():
         changed = open_documents.filter(status="open", deadline__lt=as_of).update(status="open_overdue")
         changed += open_documents.filter(status="open_overdue", deadline__gte=as_of).update(status="open")
-        open_documents.filter(status_extended="open", extended_deadline__lt=as_of).update(status_extended="open_overdue")
-        open_documents.filter(status_extended="open", extended_deadline__isnull=True, deadline__lt=as_of).update(
+        open_documents.filter(status_extended="open", extended_deadline__lt=as_of).update(
             status_extended="open_overdue"
         )
+        open_documents.filter(
+            status_extended="open", extended_deadline__isnull=True, deadline__lt=as_of
+        ).update(status_extended="open_overdue")
         open_documents.update(audited_on=as_of)
         touched = sorted(set(agency_ids or Document.objects.values_list("agency_id", flat=True).distinct()))
         figures_rebuild(agency_ids=touched)
@@ -438,8 +535,14 @@ def figures_rebuild(*, agency_ids: Sequence[int]) -> None:
 
 
 def mapping_profile_save(
-    *, actor: Any, name: str, columns: dict[str, str], values: dict[str, dict[str, str]], description: str = "",
-    profile: MappingProfile | None = None, version: int | None = None,
+    *,
+    actor: Any,
+    name: str,
+    columns: dict[str, str],
+    values: dict[str, dict[str, str]],
+    description: str = "",
+    profile: MappingProfile | None = None,
+    version: int | None = None,
 ) -> MappingProfile:
     """Create or change a column-mapping profile (RDEC only); checked before it is saved."""
     if not is_staff_member(actor) or actor.role not in {Role.RDEC_STAFF, Role.RDEC_ADMIN}:
@@ -447,15 +550,23 @@ def mapping_profile_save(
     Profile.from_data(name=name, columns=columns, values=values)
     with transaction.atomic():
         if profile is None:
-            profile = MappingProfile.objects.create(name=name, columns=columns, values=values, description=description)
+            profile = MappingProfile.objects.create(
+                name=name, columns=columns, values=values, description=description
+            )
             audit_record_for(profile, action=AuditAction.CREATE, fields=["name", "columns", "values"])
             return profile
         changed = MappingProfile.objects.filter(pk=profile.pk, version=version or profile.version).update(
-            name=name, columns=columns, values=values, description=description, version=(version or profile.version) + 1
+            name=name,
+            columns=columns,
+            values=values,
+            description=description,
+            version=(version or profile.version) + 1,
         )
         if not changed:
             raise ConflictError("此欄位對應已被他人修改，請重新載入後再編輯。")
-        audit_record_for(profile, action=AuditAction.UPDATE, fields=["name", "columns", "values", "description"])
+        audit_record_for(
+            profile, action=AuditAction.UPDATE, fields=["name", "columns", "values", "description"]
+        )
     profile.refresh_from_db()
     return profile
 
@@ -510,13 +621,20 @@ def sample_item_record(
         raise ApplicationError("只有「不符」的項目需要改善結案。", code="invalid_resolved")
     with transaction.atomic():
         changed = SampleItem.objects.filter(pk=item.pk, version=version).update(
-            finding=finding, note=note, follow_up=follow_up, resolved=resolved,
-            checked_by=actor, checked_at=timezone.now(), version=version + 1,
+            finding=finding,
+            note=note,
+            follow_up=follow_up,
+            resolved=resolved,
+            checked_by=actor,
+            checked_at=timezone.now(),
+            version=version + 1,
         )
         if not changed:
             raise ConflictError("此筆抽查紀錄已被他人修改，請重新載入後再填寫。")
         audit_record(
-            action=AuditAction.UPDATE, target_type="timeliness.sampleitem", target_id=item.pk,
+            action=AuditAction.UPDATE,
+            target_type="timeliness.sampleitem",
+            target_id=item.pk,
             fields=["finding", "note", "follow_up", "resolved"],
         )
     item.refresh_from_db()

@@ -50,7 +50,9 @@ def facts(
 
 def audit(row: Facts, *, as_of: date = AS_OF, calendar_: Calendar | None = None) -> Outcome:
     """The vectorised result for one row, after checking that the reference agrees."""
-    vectorised = result_row(deadlines_compute(columns=columns_from_facts([row]), as_of=as_of, calendar_=calendar_), 0)
+    vectorised = result_row(
+        deadlines_compute(columns=columns_from_facts([row]), as_of=as_of, calendar_=calendar_), 0
+    )
     reference = deadline_compute_one(facts=row, as_of=as_of, calendar_=calendar_)
     assert vectorised == reference
     return vectorised
@@ -121,7 +123,12 @@ def test_worked_example_letter_within_ten_days() -> None:
     # days used exclude holidays: 10/8–9 weekend and 10/10 國慶 → 10/11–10/14 = 4 days.
     calendar = Calendar.build(first_year=2005, last_year=2005)
     outcome = audit(
-        facts(speed="timed", received=date(2005, 10, 7), set_deadline=date(2005, 10, 17), closed=date(2005, 10, 14)),
+        facts(
+            speed="timed",
+            received=date(2005, 10, 7),
+            set_deadline=date(2005, 10, 17),
+            closed=date(2005, 10, 14),
+        ),
         calendar_=calendar,
     )
     assert outcome.deadline == date(2005, 10, 17)
@@ -141,8 +148,13 @@ def test_appeal_month_end_and_extension_both_ways() -> None:
     base = facts(category="appeal", speed="", received=date(2023, 11, 30), closed=date(2024, 3, 20))
     assert audit(base).deadline == date(2024, 2, 29)
     extended = audit(
-        replace(base, extension_count=1, extended_to=date(2024, 4, 29), extension_approved=True,
-                extension_requested=date(2024, 2, 20))
+        replace(
+            base,
+            extension_count=1,
+            extended_to=date(2024, 4, 29),
+            extension_approved=True,
+            extension_requested=date(2024, 2, 20),
+        )
     )
     assert (extended.status, extended.status_extended) == ("late", "on_time")
     assert extended.extended_deadline == date(2024, 4, 29)
@@ -159,37 +171,57 @@ def test_extension_asked_after_the_deadline_or_unapproved_does_not_count() -> No
     late_ask = replace(base, extension_approved=True, extension_requested=date(2024, 2, 22))
     assert audit(late_ask).status_extended == "late"
     in_time = audit(replace(base, extension_approved=True, extension_requested=date(2024, 2, 20)))
-    assert (in_time.status, in_time.status_extended, in_time.extension_problem) == ("late", "on_time", EXTENSION_OK)
+    assert (in_time.status, in_time.status_extended, in_time.extension_problem) == (
+        "late",
+        "on_time",
+        EXTENSION_OK,
+    )
 
 
 def test_application_default_two_months_to_month_end_and_published_period() -> None:
     default = audit(facts(category="application", speed="", received=date(2023, 12, 30)))
     assert default.deadline == date(2024, 2, 29)  # counted from 12/31; February has no 31st
     published = audit(
-        facts(category="application", speed="", received=date(2024, 2, 7), period_value=10, period_unit="working_days")
+        facts(
+            category="application",
+            speed="",
+            received=date(2024, 2, 7),
+            period_value=10,
+            period_unit="working_days",
+        )
     )
     assert published.deadline == date(2024, 2, 27)  # 2/15,16,17(make-up),19,20,21,22,23,26,27
     # One extension within the original period's length.
     extended = replace(
         facts(category="application", speed="", received=date(2023, 12, 30)),
-        extension_count=1, extended_to=date(2024, 5, 10), extension_approved=True,
+        extension_count=1,
+        extended_to=date(2024, 5, 10),
+        extension_approved=True,
     )
     assert audit(extended).extension_problem == EXTENSION_TOO_LONG
 
 
 def test_questions_legislator_and_councillor() -> None:
-    legislator = audit(facts(category="question", speed="", question_source="legislator", received=date(2024, 9, 20)))
+    legislator = audit(
+        facts(category="question", speed="", question_source="legislator", received=date(2024, 9, 20))
+    )
     assert legislator.deadline == date(2024, 10, 11)  # 20 days → 10/10 holiday → 10/11
-    councillor = audit(facts(category="question", speed="", question_source="councillor", received=date(2024, 10, 3)))
+    councillor = audit(
+        facts(category="question", speed="", question_source="councillor", received=date(2024, 10, 3))
+    )
     assert councillor.deadline == date(2024, 10, 11)  # 7 days (unconfirmed rule) → 10/10 → 10/11
 
 
 def test_control_yuan_letter_date_or_two_months_and_project_date() -> None:
-    own = audit(facts(category="control_yuan", speed="", received=date(2024, 3, 1), set_deadline=date(2024, 3, 15)))
+    own = audit(
+        facts(category="control_yuan", speed="", received=date(2024, 3, 1), set_deadline=date(2024, 3, 15))
+    )
     assert own.deadline == date(2024, 3, 15)
     default = audit(facts(category="control_yuan", speed="", received=date(2024, 3, 1)))
     assert default.deadline == date(2024, 5, 1)
-    project = audit(facts(category="project", speed="", received=date(2024, 3, 1), set_deadline=date(2024, 6, 30)))
+    project = audit(
+        facts(category="project", speed="", received=date(2024, 3, 1), set_deadline=date(2024, 6, 30))
+    )
     assert project.deadline == date(2024, 6, 30)
 
 
@@ -213,27 +245,43 @@ def test_vectorised_matches_reference_on_random_sample() -> None:
     for _ in range(400):
         category = categories[int(rng.integers(0, 7))]
         received = date.fromordinal(date(2023, 1, 1).toordinal() + int(rng.integers(0, 700)))
-        speed = ["most_urgent", "urgent", "ordinary", "timed"][int(rng.integers(0, 4))] if category == "general" else ""
+        speed = (
+            ["most_urgent", "urgent", "ordinary", "timed"][int(rng.integers(0, 4))]
+            if category == "general"
+            else ""
+        )
         set_deadline = None
         if speed == "timed" or category == "project" or (category == "control_yuan" and rng.random() < 0.5):
             set_deadline = date.fromordinal(received.toordinal() + int(rng.integers(-3, 60)))
         closed = (
             date.fromordinal(received.toordinal() + int(rng.integers(0, 120))) if rng.random() < 0.8 else None
         )
-        extended_to = date.fromordinal(received.toordinal() + int(rng.integers(5, 200))) if rng.random() < 0.3 else None
+        extended_to = (
+            date.fromordinal(received.toordinal() + int(rng.integers(5, 200))) if rng.random() < 0.3 else None
+        )
         rows.append(
             facts(
-                category=category, speed=speed, received=received, closed=closed, set_deadline=set_deadline,
-                question_source="councillor" if category == "question" and rng.random() < 0.5 else
-                ("legislator" if category == "question" else ""),
-                extended_to=extended_to, extension_count=int(rng.integers(0, 3)) if extended_to else 0,
+                category=category,
+                speed=speed,
+                received=received,
+                closed=closed,
+                set_deadline=set_deadline,
+                question_source="councillor"
+                if category == "question" and rng.random() < 0.5
+                else ("legislator" if category == "question" else ""),
+                extended_to=extended_to,
+                extension_count=int(rng.integers(0, 3)) if extended_to else 0,
                 extension_approved=bool(rng.random() < 0.7),
-                period_value=int(rng.integers(5, 40)) if category == "application" and rng.random() < 0.5 else -1,
+                period_value=int(rng.integers(5, 40))
+                if category == "application" and rng.random() < 0.5
+                else -1,
                 period_unit="calendar_days",
             )
         )
     result = deadlines_compute(columns=columns_from_facts(rows), as_of=date(2024, 6, 30))
     mismatches = [
-        i for i, row in enumerate(rows) if result_row(result, i) != deadline_compute_one(facts=row, as_of=date(2024, 6, 30))
+        i
+        for i, row in enumerate(rows)
+        if result_row(result, i) != deadline_compute_one(facts=row, as_of=date(2024, 6, 30))
     ]
     assert mismatches == []

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC_WORKS = "397010000A"
 ENVIRONMENT = "397017000A"
-HEADER = "機關代碼,文號,承辦單位,類別,速別,收文日期,限辦日期,發文日期,彙併辦,彙併辦來文日期,展期後期限,展期核准"
+HEADER = (
+    "機關代碼,文號,承辦單位,類別,速別,收文日期,限辦日期,發文日期,彙併辦,彙併辦來文日期,展期後期限,展期核准"
+)
 AS_OF = date(2024, 12, 31)
 
 
@@ -72,7 +74,7 @@ def test_bad_rows_reject_the_whole_file_with_a_row_by_row_list(rdec_staff: User)
         GOOD[0],
         f"{PUBLIC_WORKS},1130000009,養護工程處,一般公文,普通件,113/02/30,,,,,,",
         f"{PUBLIC_WORKS},1130000010,養護工程處,公文,普通件,113/02/07,,,,,,",
-        f"9999999999,1130000011,養護工程處,一般公文,普通件,113/02/07,,,,,,",
+        "9999999999,1130000011,養護工程處,一般公文,普通件,113/02/07,,,,,,",
         f"{PUBLIC_WORKS},1130000012,養護工程處,一般公文,限期,113/02/07,,,,,,",
         f"{PUBLIC_WORKS},1130000013,養護工程處,一般公文,普通件,113/02/07,,113/02/01,,,,",
     )
@@ -118,7 +120,10 @@ def test_big5_csv_is_read(rdec_staff: User) -> None:
 def test_undecodable_file_is_refused_clearly(rdec_staff: User) -> None:
     with pytest.raises(SpreadsheetError, match="編碼無法辨識"):
         register_import(
-            actor=rdec_staff, profile=standard(), file=io.BytesIO(b"\xff\xfe\x00\x81\xff" * 10), filename="x.csv"
+            actor=rdec_staff,
+            profile=standard(),
+            file=io.BytesIO(b"\xff\xfe\x00\x81\xff" * 10),
+            filename="x.csv",
         )
 
 
@@ -130,7 +135,16 @@ def test_missing_columns_name_the_headers(rdec_staff: User) -> None:
 def test_excel_register_with_date_cells(rdec_staff: User) -> None:
     columns = [Column(header) for header in HEADER.split(",")]
     rows: list[list[Any]] = [
-        [PUBLIC_WORKS, "1130000001", "養護工程處", "一般公文", "普通件", date(2024, 2, 7), None, date(2024, 2, 21)]
+        [
+            PUBLIC_WORKS,
+            "1130000001",
+            "養護工程處",
+            "一般公文",
+            "普通件",
+            date(2024, 2, 7),
+            None,
+            date(2024, 2, 21),
+        ]
         + [None] * 4,
     ]
     data = workbook_build(sheets=[("公文", columns, rows)])
@@ -155,7 +169,12 @@ def test_agency_imports_only_its_own_documents(liaison: User, citizen: User) -> 
     batch = run(liaison, csv_text(GOOD[0], GOOD[4]))
     assert batch.outcome == "rejected"
     assert batch.errors == [
-        {"row": 3, "column": "機關代碼", "value": ENVIRONMENT, "reason": "此機關不在您的權限範圍內，不能匯入其公文。"}
+        {
+            "row": 3,
+            "column": "機關代碼",
+            "value": ENVIRONMENT,
+            "reason": "此機關不在您的權限範圍內，不能匯入其公文。",
+        }
     ]
     assert run(liaison, csv_text(GOOD[0])).outcome == "succeeded"
     with pytest.raises(PermissionDeniedError):
