@@ -116,6 +116,16 @@ def _fresh_calendar_cache() -> Iterator[None]:
     calendar_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_agency_subtrees() -> Iterator[None]:
+    """Each test sees the agency tree of its own database (rolled-back agencies are gone)."""
+    from yankao.core.selectors.agencies import subtree_cache
+
+    subtree_cache.clear()
+    yield
+    subtree_cache.clear()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under CI=true a skipped test is a failure: every part of the suite must have run."""
     if os.environ.get("CI") != "true":

@@ -26,6 +26,7 @@ env = environ.Env(
         "",
     ),  # the council session on the report cover, e.g. 高雄市議會第四屆第三次定期大會
     YANKAO_SESSION_IDLE_SECONDS=(int, 1800),
+    YANKAO_SESSION_REFRESH_SECONDS=(int, 60),
     YANKAO_SECURE_COOKIES=(bool, False),
     YANKAO_AUDIT_SEAL_GRACE_SECONDS=(int, 5),
     YANKAO_TASKS_IMMEDIATE=(bool, False),
@@ -116,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yankao.core.middleware.SessionIdleRefreshMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yankao.core.middleware.RequestContextMiddleware",
@@ -159,7 +161,7 @@ AUTH_USER_MODEL = "core.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "yankao.core.auth_backends.AgencyModelBackend",  # ModelBackend, with the user's agency
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -180,7 +182,9 @@ AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = env("YANKAO_SESSION_IDLE_SECONDS")
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: each request extends the session
+# Idle timeout: a request extends the session, saved at most once a minute (SessionIdleRefreshMiddleware).
+SESSION_SAVE_EVERY_REQUEST = False
+YANKAO_SESSION_REFRESH_SECONDS = env("YANKAO_SESSION_REFRESH_SECONDS")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

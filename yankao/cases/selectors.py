@@ -27,8 +27,9 @@ from yankao.cases.workflow import (
     transition_target,
 )
 from yankao.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
-from yankao.core.models import Agency, AuditAction, Role
+from yankao.core.models import AuditAction, Role
 from yankao.core.personal_data import personal_decrypt
+from yankao.core.selectors.agencies import agency_subtree_ids
 from yankao.core.selectors.rules import rule_get
 from yankao.core.services.audit import audit_record_for
 from yankao.core.working_days import add_working_days, taiwan_date
@@ -62,12 +63,7 @@ def case_scope(*, user: Any) -> QuerySet[Case]:
     if user.role in RDEC_ROLES or user.role == Role.AUDITOR:
         return Case.objects.all()
     if user.role in (Role.OFFICER, Role.LIAISON) and user.agency_id:
-        agency_ids = list(
-            Agency.objects.filter(
-                Q(pk=user.agency_id) | Q(path__startswith=user.agency.path + "/")
-            ).values_list("pk", flat=True)
-        )
-        return Case.objects.filter(agency_id__in=agency_ids)
+        return Case.objects.filter(agency_id__in=agency_subtree_ids(agency_id=user.agency_id))
     return Case.objects.none()
 
 

@@ -9,7 +9,8 @@ from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from yankao.core.models import AuditAction, CalendarOverride, Rule
+from yankao.core.models import Agency, AuditAction, CalendarOverride, Rule
+from yankao.core.selectors.agencies import subtree_cache
 from yankao.core.selectors.rules import rule_cache
 from yankao.core.services.audit import audit_record, audit_record_for
 from yankao.core.working_days import calendar_cache
@@ -18,6 +19,11 @@ from yankao.core.working_days import calendar_cache
 @receiver([post_save, post_delete], sender=Rule)
 def _rules_changed(**kwargs: Any) -> None:
     rule_cache.clear()
+
+
+@receiver([post_save, post_delete], sender=Agency)
+def _agencies_changed(**kwargs: Any) -> None:
+    subtree_cache.clear()
 
 
 @receiver([post_save, post_delete], sender=CalendarOverride)

@@ -61,3 +61,19 @@ def test_only_rdec_admins_administer(rdec_admin, rdec_staff, officer, auditor):
     assert can_administer(rdec_admin)
     for user in (rdec_staff, officer, auditor):
         assert not can_administer(user), user.username
+
+
+def test_an_agency_moved_under_another_joins_that_agency_scope_at_once(db, liaison):
+    from yankao.core.models import Agency
+    from yankao.core.selectors.agencies import agency_subtree_ids
+
+    # given a district office outside the liaison's agency
+    outside = Agency.objects.filter(kind="district_office").exclude(pk=liaison.agency_id).first()
+    assert outside.pk not in agency_subtree_ids(agency_id=liaison.agency_id)
+    # when an administrator moves it under the liaison's agency
+    outside.parent = liaison.agency
+    outside.path = f"{liaison.agency.path}/{outside.code}"
+    outside.save()
+    # then the liaison's scope holds it without waiting for a reload
+    assert outside.pk in agency_subtree_ids(agency_id=liaison.agency_id)
+    assert liaison.agency_id in agency_subtree_ids(agency_id=liaison.agency_id)

@@ -42,6 +42,22 @@ def test_the_officer_sees_the_agency_inbox_masked_without_a_count(client, office
     assert "期限內" in html or "即將到期" in html
 
 
+def test_a_row_shows_the_change_to_its_case_at_once_although_rows_are_cached(client, officer):
+    # given an inbox seen once, so that its row is cached
+    case = _case()
+    client.force_login(officer)
+    before = client.get("/console/cases/").content.decode()
+    assert "未承辦" in before
+    # when the officer takes the case
+    case_accept(case=case, user=officer, expected_version=case.version)
+    # then the row shows the officer and the new state, and its box carries the new version
+    after = client.get("/console/cases/").content.decode()
+    case.refresh_from_db()
+    assert str(officer) in after
+    assert str(State.IN_PROGRESS.label) in after
+    assert f'value="{case.number}:{case.version}"' in after
+
+
 def test_more_pages_by_cursor_without_page_numbers(client, officer, monkeypatch):
     monkeypatch.setattr("yankao.web.views.cases.PAGE_SIZE", 2)
     numbers = [_case().number for _ in range(3)]
@@ -50,8 +66,8 @@ def test_more_pages_by_cursor_without_page_numbers(client, officer, monkeypatch)
     assert "載入更多案件" in first.content.decode()
     cursor = first.context["next_cursor"]
     second = client.get("/console/cases/", {"after": cursor})
-    shown = [row.case.number for row in first.context["rows"]] + [
-        row.case.number for row in second.context["rows"]
+    shown = [row.number for row in first.context["rows"]] + [
+        row.number for row in second.context["rows"]
     ]
     assert sorted(shown) == sorted(numbers)
     assert "載入更多案件" not in second.content.decode()
@@ -65,9 +81,9 @@ def test_filters_narrow_the_inbox(client, officer):
     _case(category="street_light", subject="路燈不亮")
     client.force_login(officer)
     response = client.get("/console/cases/", {"category": "road_pothole"})
-    assert [row.case.number for row in response.context["rows"]] == [case.number]
+    assert [row.number for row in response.context["rows"]] == [case.number]
     response = client.get("/console/cases/", {"search": case.number})
-    assert [row.case.number for row in response.context["rows"]] == [case.number]
+    assert [row.number for row in response.context["rows"]] == [case.number]
     response = client.get("/console/cases/", {"due": "overdue"})
     assert response.context["rows"] == []
 

@@ -1,6 +1,10 @@
 import re
 
+from datetime import timedelta
+
 import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 from axes.models import AccessAttempt
 
 from yankao.conftest import PERSONA_PASSWORD
@@ -147,11 +151,29 @@ def test_password_change_succeeds_with_a_good_password(client, officer):
     assert officer.check_password(new)
 
 
-def test_sessions_expire_after_idle_time(settings, client, officer):
+def test_sessions_expire_after_idle_time(settings, client, officer, time_machine):
+    time_machine.move_to("2026-11-27 09:00:00+08:00", tick=False)
     client.force_login(officer)
     client.get("/console/")
-    assert settings.SESSION_SAVE_EVERY_REQUEST
-    assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE
+
+    def stored_expiry():
+        return Session.objects.get(session_key=client.session.session_key).expire_date
+
+    first_expiry = stored_expiry()
+    assert first_expiry == timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    # A request within the refresh interval does not write the session again ...
+    time_machine.move_to("2026-11-27 09:00:30+08:00", tick=False)
+    client.get("/console/")
+    assert stored_expiry() == first_expiry
+    # ... a later one extends it, so that only idleness ends a session
+    time_machine.move_to("2026-11-27 09:20:00+08:00", tick=False)
+    client.get("/console/")
+    assert stored_expiry() == timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    # and after the idle time without a request the session is gone
+    time_machine.move_to("2026-11-27 09:51:00+08:00", tick=False)
+    response = client.get("/console/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
 
 
 @pytest.mark.parametrize(("path", "status"), [("/no-such-page/", 404)])

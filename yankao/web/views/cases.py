@@ -7,7 +7,6 @@ exact COUNT costs more than the page itself (reference/perf-anchors.md §2).
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -35,28 +34,15 @@ from yankao.core.models import AuditAction, Role
 from yankao.core.permissions import is_city_wide
 from yankao.core.roc_dates import roc_date_format_short
 from yankao.core.services.audit import audit_record
+from yankao.core.working_days import taiwan_date
 from yankao.web.forms.cases import BulkForm, InboxFilterForm
+from yankao.web.inbox_rows import INBOX_ROW_FIELDS, inbox_rows_render
 from yankao.web.views.access import staff_required
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500
 # An export is for a working list, not a data dump: the statistics pages and open data serve those.
 EXPORT_MAX_ROWS = 20_000
-
-
-@dataclass(frozen=True)
-class InboxRow:
-    case: Case
-    due_status: str  # overdue, due_soon, on_time, closed
-    today: date
-
-    @property
-    def days_left(self) -> int:
-        return (self.case.due_on - self.today).days
-
-    @property
-    def days_late(self) -> int:
-        return (self.today - self.case.due_on).days
 
 
 @staff_required
@@ -66,15 +52,18 @@ def case_inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET)
     filters = form.selector_filters()
     after = request.GET.get("after") or None
-    page = _list(user, filters=filters, after=after, limit=PAGE_SIZE)
-    today = timezone.localdate()
-    rows = [InboxRow(case, case_due_status(case=case, today=today), today) for case in page.items]
+    page = _list(user, filters=filters, after=after, limit=PAGE_SIZE, values=INBOX_ROW_FIELDS)
+    show_agency = is_city_wide(user) or user.role == Role.LIAISON
+    rows, rows_html = inbox_rows_render(
+        items=page.items, today=taiwan_date(timezone.now()), show_agency=show_agency
+    )
     context = {
         "form": form,
         "rows": rows,
+        "rows_html": rows_html,
         "next_cursor": page.next_cursor,
         "after": after,
-        "show_agency": is_city_wide(user) or user.role == Role.LIAISON,
+        "show_agency": show_agency,
         "can_bulk_accept": user.role in (Role.OFFICER, Role.LIAISON, Role.RDEC_STAFF, Role.RDEC_ADMIN),
         "pending_extensions": _pending_extensions(user) if user.role == Role.LIAISON and not after else [],
         "alerts": staff_alert_list_for_user(user=user) if not after else [],
@@ -96,9 +85,11 @@ def case_alerts_read(request: HttpRequest) -> HttpResponse:
     return redirect("web:case_inbox")
 
 
-def _list(user: Any, *, filters: dict[str, Any], after: str | None, limit: int) -> Any:
+def _list(
+    user: Any, *, filters: dict[str, Any], after: str | None, limit: int, values: tuple[str, ...] = ()
+) -> Any:
     try:
-        return case_list_for_user(user=user, after=after, limit=limit, **filters)
+        return case_list_for_user(user=user, after=after, limit=limit, values=values, **filters)
     except PermissionDeniedError as error:
         raise PermissionDenied(error.message) from error
 
