@@ -1,11 +1,10 @@
 import re
-
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.utils import timezone
-from axes.models import AccessAttempt
 
 from yankao.conftest import PERSONA_PASSWORD
 
