@@ -530,3 +530,7 @@ def intake_api(ctx: Any) -> list[Figure]:
             },
         )
     ]
+
+
+# Figures kept in modules of their own, registered when `yankao bench` discovers this module.
+from yankao.servicedesk import inbox_bench  # noqa: E402, F401
