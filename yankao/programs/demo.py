@@ -22,6 +22,7 @@ from django.db import transaction
 
 from yankao.core.demo_framework import DemoContext, demo_generator_register
 from yankao.core.models import Agency, Role, User
+from yankao.programs.caching import programs_generation_bump
 from yankao.programs.lights import (
     LightThresholds,
     execution_rate_compute,
@@ -450,6 +451,7 @@ def programs_demo_build(ctx: DemoContext) -> None:
         quarter = month_add(quarter, 3)
     for quarter in ctx.progress(quarters, what="季風險評等", unit="季"):
         risk_ratings_compute(quarter=quarter, today=ctx.build_date)
+    programs_generation_bump()
     ctx.write(f"programs: {len(planned)} programs, {total} monthly reports")
 
 
@@ -561,6 +563,7 @@ def programs_demo_reset(ctx: DemoContext) -> None:
         Program.history.all().delete()
         Program.objects.filter(parent__isnull=False).delete()
         Program.objects.all().delete()
+        programs_generation_bump()
 
 
 def programs_demo_has_data() -> bool:

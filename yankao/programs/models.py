@@ -311,3 +311,4 @@ class RiskRating(TimeStampedModel):
         verbose_name = _("季風險評等")
         verbose_name_plural = _("季風險評等")
         constraints = [models.UniqueConstraint(fields=["program", "quarter"], name="program_risk_unique")]
+        indexes = [models.Index(fields=["quarter", "level"], name="program_risk_quarter_level")]

@@ -14,6 +14,7 @@ from django.db.models import Avg, Count, F, Q, QuerySet
 from yankao.core.exceptions import NotFoundError, PermissionDeniedError
 from yankao.core.models import Agency
 from yankao.programs.access import can_see_all_programs, can_use_programs, can_view_program
+from yankao.programs.caching import programs_cached
 from yankao.programs.lights import light_thresholds
 from yankao.programs.models import (
     ControlLevel,
@@ -227,6 +228,9 @@ def exceptions_list(*, user: Any, today: date, agency: Agency | None = None) -> 
         return rows[pk]
 
     window = reporting_window(today=today)
+    overdue_detail = (
+        f"{month_label(window.last_due)}月報應於 {report_due_on(period=window.last_due):%m/%d} 前填報"
+    )
     for values in queryset.filter(light__in=[Light.RED, Light.YELLOW]).values_list(*columns):
         row = row_for(values)
         detail = f"{month_label(values[6])}：預定 {values[7]}%、實際 {values[8]}%" if values[6] else ""
@@ -234,18 +238,12 @@ def exceptions_list(*, user: Any, today: date, agency: Agency | None = None) -> 
             detail += f"、執行率 {values[9]}%"
         row.issues.append((values[5], detail))
     for values in programs_overdue(queryset=queryset, today=today).values_list(*columns):
-        row_for(values).issues.append(
-            (
-                "overdue",
-                f"{month_label(window.last_due)}月報應於 {report_due_on(period=window.last_due):%m/%d} 前填報",
-            )
-        )
+        row_for(values).issues.append(("overdue", overdue_detail))
     states = [ReportState.RETURNED, ReportState.SUBMITTED]
-    report_rows = (
-        MonthlyReport.objects.filter(state__in=states, program__in=queryset)
-        .values_list("program_id", "state", "period")
-        .order_by("period")
-    )
+    pending_reports = MonthlyReport.objects.filter(state__in=states)
+    if agency is not None or not can_see_all_programs(user):
+        pending_reports = pending_reports.filter(program__in=queryset)
+    report_rows = pending_reports.values_list("program_id", "state", "period").order_by("period")
     pending: dict[int, list[tuple[str, date]]] = {}
     for program_id, state, period in report_rows:
         pending.setdefault(program_id, []).append((state, period))
@@ -272,6 +270,19 @@ def exceptions_list(*, user: Any, today: date, agency: Agency | None = None) -> 
     result = [row for row in rows.values() if row.issues]
     result.sort(key=lambda row: (-row.severity, row.code))
     return result
+
+
+def _scope_key(user: Any, agency: Agency | None) -> str:
+    scope = "all" if can_see_all_programs(user) else f"agency{user.agency_id}"
+    return f"{scope}:{agency.pk if agency else '-'}"
+
+
+def exceptions_list_cached(*, user: Any, today: date, agency: Agency | None = None) -> list[ExceptionRow]:
+    """`exceptions_list`, cached per scope and day until the next write of programs' data."""
+    return programs_cached(
+        f"exceptions:{_scope_key(user, agency)}:{today.isoformat()}",
+        lambda: exceptions_list(user=user, today=today, agency=agency),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,7 +350,9 @@ def dashboard_build(*, user: Any, today: date, agency: Agency | None = None) -> 
     thresholds = light_thresholds(on=today)
     behind = active.filter(latest_planned__gte=F("latest_actual") + thresholds.yellow_behind).count()
     overdue = programs_overdue(queryset=active, today=today).count()
-    reports = MonthlyReport.objects.filter(program__in=active)
+    reports = MonthlyReport.objects.all()
+    if agency is not None or not can_see_all_programs(user):
+        reports = reports.filter(program__in=active)
     awaiting = reports.filter(state=ReportState.SUBMITTED).count()
     returned = reports.filter(state=ReportState.RETURNED).count()
     rate = active.aggregate(rate=Avg("latest_execution_rate"))["rate"]
@@ -396,6 +409,14 @@ def dashboard_build(*, user: Any, today: date, agency: Agency | None = None) -> 
 # ---------------------------------------------------------------------------------------------
 # Statistics (stock figures as of a date)
 # ---------------------------------------------------------------------------------------------
+
+
+def dashboard_build_cached(*, user: Any, today: date, agency: Agency | None = None) -> Dashboard:
+    """`dashboard_build`, cached per scope and day until the next write of programs' data."""
+    return programs_cached(
+        f"dashboard:{_scope_key(user, agency)}:{today.isoformat()}",
+        lambda: dashboard_build(user=user, today=today, agency=agency),
+    )
 
 
 def program_counts_as_of(*, on: date) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from yankao.core.models import Agency, AuditAction
 from yankao.core.selectors.rules import rule_get
 from yankao.core.services.audit import audit_record, audit_record_for
 from yankao.programs.access import can_file_report, can_review_reports
+from yankao.programs.caching import programs_generation_bump
 from yankao.programs.lights import (
     LightThresholds,
     execution_rate_compute,
@@ -246,6 +247,7 @@ def report_save(
                 report=report, action=ReviewAction.SUBMIT, actor=user, snapshot=_snapshot(report)
             )
             program_latest_refresh(program=program)
+        programs_generation_bump()
         audit_record_for(
             report,
             action=AuditAction.CREATE if created else AuditAction.UPDATE,
@@ -333,6 +335,7 @@ def report_accept(
             snapshot=_snapshot(locked),
         )
         program_latest_refresh(program=locked.program)
+        programs_generation_bump()
         audit_record_for(locked, action=AuditAction.TRANSITION, fields=["state"], actor=user)
     return locked
 
@@ -350,6 +353,7 @@ def report_comment(*, report: MonthlyReport, user: Any, comment: str) -> ReportE
         comment=comment.strip(),
         snapshot=_snapshot(report),
     )
+    programs_generation_bump()
     audit_record_for(report, action=AuditAction.UPDATE, fields=["comment"], actor=user)
     return event
 
@@ -423,6 +427,7 @@ def program_create(
         description=description,
     )
     program.co_agencies.set(list(co_agencies))
+    programs_generation_bump()
     audit_record_for(program, action=AuditAction.CREATE, fields=["code", "name", "agency"], actor=user)
     return program
 
@@ -442,6 +447,7 @@ def program_progress_method_set(
         locked.progress_method = ProgressMethod(method)
         locked.version += 1
         locked.save()
+        programs_generation_bump()
         audit_record_for(locked, action=AuditAction.UPDATE, fields=["progress_method"], actor=user)
     return locked
 
@@ -511,6 +517,7 @@ def risk_ratings_compute(*, quarter: date, today: date | None = None) -> dict[st
     with transaction.atomic():
         RiskRating.objects.filter(quarter=quarter).delete()
         RiskRating.objects.bulk_create(ratings, batch_size=1000)
+        programs_generation_bump()
     audit_record(
         action=AuditAction.UPDATE,
         target_type="programs.riskrating",

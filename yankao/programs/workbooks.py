@@ -23,6 +23,7 @@ from yankao.core.roc_dates import roc_date_format, roc_date_parse
 from yankao.core.services.audit import audit_record
 from yankao.core.spreadsheets import Column, spreadsheet_rows_read, spreadsheet_value_text, workbook_build
 from yankao.programs.access import can_file_report, can_review_reports
+from yankao.programs.caching import programs_generation_bump
 from yankao.programs.lights import light_thresholds
 from yankao.programs.models import (
     Light,
@@ -422,6 +423,7 @@ def reports_import(*, file: IO[bytes], filename: str, user: Any, today: date | N
             batch_size=1000,
         )
         _programs_latest_bulk_refresh(program_ids={program.pk for program, *_ in parsed})
+        programs_generation_bump()
         audit_record(
             action=AuditAction.IMPORT,
             target_type="programs.monthlyreport",

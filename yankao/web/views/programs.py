@@ -57,6 +57,9 @@ from yankao.web.views.programs_forms import (
     WorkbookUploadForm,
 )
 
+# The exception list is read top down, most serious first; a page holds what one sitting handles.
+EXCEPTIONS_PAGE_SIZE = 100
+
 
 def _today() -> date:
     return taiwan_date(timezone.now())
@@ -93,8 +96,8 @@ def programs_dashboard(request: HttpRequest) -> HttpResponse:
     _require_programs(request)
     today = _today()
     agency = _agency_param(request)
-    dashboard = selectors.dashboard_build(user=request.user, today=today, agency=agency)
-    exceptions = selectors.exceptions_list(user=request.user, today=today, agency=agency)
+    dashboard = selectors.dashboard_build_cached(user=request.user, today=today, agency=agency)
+    exceptions = selectors.exceptions_list_cached(user=request.user, today=today, agency=agency)
     user: Any = request.user
     scope = agency.name if agency else (_("全市") if can_see_all_programs(user) else user.agency.name)
     light_total = sum(dashboard.lights.values()) or 1
@@ -123,7 +126,7 @@ def programs_exceptions(request: HttpRequest) -> HttpResponse:
     _require_programs(request)
     today = _today()
     agency = _agency_param(request)
-    rows = selectors.exceptions_list(user=request.user, today=today, agency=agency)
+    rows = selectors.exceptions_list_cached(user=request.user, today=today, agency=agency)
     if request.GET.get("format") == "xlsx":
         ids = [row.program_id for row in rows]
         programs = Program.objects.filter(pk__in=ids).select_related("agency", "program_type")
@@ -132,10 +135,17 @@ def programs_exceptions(request: HttpRequest) -> HttpResponse:
             programs=sorted(programs, key=lambda p: order[p.pk]), title=_("待關注計畫"), user=request.user
         )
         return _xlsx(data, "programs-exceptions.xlsx")
+    page = Paginator(rows, EXCEPTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
         request,
         "web/programs/exceptions.html",
-        {"rows": rows, "agency": agency, "labels": selectors.ISSUE_LABELS, "today": roc_date_format(today)},
+        {
+            "rows": page.object_list,
+            "page": page,
+            "total": len(rows),
+            "agency": agency,
+            "today": roc_date_format(today),
+        },
     )
 
 
