@@ -645,18 +645,3 @@ def _root_depth() -> int:
     """Segments in the root's path (the city government): one, unless the tree sits under another node."""
     root = Agency.objects.filter(parent__isnull=True).order_by("path").values_list("path", flat=True).first()
     return root.count("/") + 1 if root else 1
-
-
-# --- the 1999 calls (hotline_selectors.py holds the reads; this module re-exports them) ----------
-
-from yankao.servicedesk.hotline_selectors import (  # noqa: E402, F401
-    CallerHistory,
-    CallStatistics,
-    call_count,
-    call_get_for_user,
-    call_list_for_case,
-    call_list_for_user,
-    call_statistics,
-    caller_history,
-    hotline_live_board,
-)

@@ -300,8 +300,3 @@ def _is_done(key: str) -> bool:
 def _mark_done(key: str, *, today: date) -> None:
     # Remembered for one rate window: long enough for any browser retry of the same form.
     cache.set(_DONE_KEY + key, True, timeout=rate_window_seconds(on=today))
-
-
-# --- the 1999 console (hotline_services.py holds the writes; this module re-exports them) --------
-
-from yankao.servicedesk.hotline_services import CallInvalidError, CallResult, call_log  # noqa: E402, F401

@@ -10,17 +10,17 @@ from yankao.cases.models import Case
 from yankao.cases.services import Petitioner, case_intake
 from yankao.core.exceptions import NotFoundError, PermissionDeniedError
 from yankao.core.models import Agency, AuditEntry
-from yankao.servicedesk.models import Call, CallOutcome
-from yankao.servicedesk.selectors import (
+from yankao.servicedesk.hotline_selectors import (
     call_get_for_user,
     call_list_for_case,
     call_list_for_user,
     call_statistics,
     caller_history,
     hotline_live_board,
-    petition_count,
 )
-from yankao.servicedesk.services import CallInvalidError, call_log
+from yankao.servicedesk.hotline_services import CallInvalidError, call_log
+from yankao.servicedesk.models import Call, CallOutcome
+from yankao.servicedesk.selectors import petition_count
 
 PHONE = "0912-345-678"
 
