@@ -4,11 +4,11 @@ opening a report and revealing a name are written to the audit trail (who, when,
 Aggregates (`bullying_statistics`) carry counts only: no number, no school, no name.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from yankao.bullying.models import (
@@ -355,20 +355,25 @@ def bullying_statistics(
     as_of = as_of or last
     start = datetime.combine(first, time.min, tzinfo=TAIWAN)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=TAIWAN)
-    reports = BullyingReport.objects.filter(received_at__gte=start, received_at__lt=end)
-    decided = Q(decided_on__isnull=False, decided_on__lte=as_of)
-    accepted = decided & Q(ground="")
-    concluded = accepted & ~Q(outcome="") & Q(outcome_on__lte=as_of)
-    totals = reports.aggregate(
-        total=Count("id"),
-        accepted=Count("id", filter=accepted),
-        not_accepted=Count("id", filter=decided & ~Q(ground="")),
-        in_progress=Count("id", filter=accepted & ~concluded),
-        established=Count("id", filter=concluded & Q(outcome=Outcome.ESTABLISHED)),
-        not_established=Count("id", filter=concluded & Q(outcome=Outcome.NOT_ESTABLISHED)),
-        other=Count("id", filter=concluded & Q(outcome=Outcome.OTHER)),
+    # A city receives hundreds of reports a year: one plain query and counting here is cheaper
+    # than a conditional aggregate (whose expression building dominated the time).
+    rows = BullyingReport.objects.filter(received_at__gte=start, received_at__lt=end).values_list(
+        "source", "decided_on", "ground", "outcome", "outcome_on"
     )
-    by_source_counts = dict(reports.values_list("source").annotate(n=Count("id")).values_list("source", "n"))
+    counts: Counter[str] = Counter()
+    by_source_counts: Counter[str] = Counter()
+    for source, decided_on, ground, outcome, outcome_on in rows:
+        counts["total"] += 1
+        by_source_counts[source] += 1
+        if decided_on is None or decided_on > as_of:
+            continue
+        if ground:
+            counts["not_accepted"] += 1
+            continue
+        counts["accepted"] += 1
+        concluded = bool(outcome) and outcome_on is not None and outcome_on <= as_of
+        counts[outcome if concluded else "in_progress"] += 1
+    totals = counts
     return BullyingStatistics(
         first=first,
         last=last,
