@@ -280,8 +280,8 @@ def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | No
     on_time = is_closed & (closed <= deadline)
     capped = timed_kept & on_time
     if capped.any():
-        cap, _ = _rule_values(key="document.timed_letter_counted_cap", qualifier="", on=received[capped])
-        days_used[capped] = np.minimum(days_used[capped], cap)
+        cap_days, _ = _rule_values(key="document.timed_letter_counted_cap", qualifier="", on=received[capped])
+        days_used[capped] = np.minimum(days_used[capped], cap_days)
 
     as_of_day = np.datetime64(as_of, "D")
     status = _status(is_closed=is_closed, closed=closed, deadline=deadline, as_of=as_of_day)
@@ -289,7 +289,6 @@ def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | No
     # Extensions: against the original deadline above, and against the extended one here.
     problem = np.zeros(size, dtype=np.int64)
     has_extension = ~np.isnat(columns.extended_to) & (columns.extended_to > deadline)
-    limited = appeal | application
     for qualifier, mask in (("appeal", appeal), ("application", application)):
         if (mask & has_extension).any():
             limit, _ = _rule_values(
@@ -323,7 +322,6 @@ def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | No
         too_long = np.zeros(size, dtype=np.bool_)
         too_long[capped_extension] = columns.extended_to[capped_extension] > longest
         problem[too_long & (problem == EXTENSION_OK)] = EXTENSION_TOO_LONG
-    del limited
     asked_in_time = np.isnat(columns.extension_requested) | (columns.extension_requested <= deadline)
     accepted = has_extension & columns.extension_approved & asked_in_time & (problem == EXTENSION_OK)
     extended_deadline = np.where(accepted, columns.extended_to, NAT)
@@ -371,7 +369,7 @@ def deadline_compute_one(*, facts: Facts, as_of: date, calendar_: Calendar | Non
     timed_kept = category == Category.GENERAL and facts.speed == Speed.TIMED and not as_ordinary
     own_date = timed_kept or category == Category.PROJECT
     own_date = own_date or (category == Category.CONTROL_YUAN and facts.set_deadline is not None)
-    value, unit = 0, RuleUnit.WORKING_DAYS
+    value, unit = 0, str(RuleUnit.WORKING_DAYS)
     if own_date:
         assert facts.set_deadline is not None
         deadline = facts.set_deadline

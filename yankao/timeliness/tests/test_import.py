@@ -179,3 +179,22 @@ def test_agency_imports_only_its_own_documents(liaison: User, citizen: User) -> 
     assert run(liaison, csv_text(GOOD[0])).outcome == "succeeded"
     with pytest.raises(PermissionDeniedError):
         run(citizen, csv_text(GOOD[0]))
+
+
+def test_figures_counted_in_memory_match_the_database_count(rdec_staff: User) -> None:
+    from yankao.timeliness.services import figures_rebuild
+
+    def snapshot() -> list[tuple[Any, ...]]:
+        return sorted(
+            Figure.objects.values_list(
+                "agency_id", "unit", "category", "month", "total", "on_time", "late", "open_overdue", "open",
+                "on_time_extended", "extended", "as_ordinary", "days_used_sum", "days_used_count",
+            )
+        )
+
+    open_row = f"{PUBLIC_WORKS},1130000099,養護工程處,一般公文,普通件,113/12/30,,,,,,"
+    run(rdec_staff, csv_text(*GOOD, open_row))  # a first import: counted from the columns
+    in_memory = snapshot()
+    assert sum(row[4] for row in in_memory) == 6
+    figures_rebuild(agency_ids=sorted({row[0] for row in in_memory}))
+    assert snapshot() == in_memory

@@ -190,7 +190,11 @@ def timeliness_documents(request: HttpRequest) -> HttpResponse:
         )
     except ApplicationError as error:
         return render(request, "web/timeliness/documents.html", {"error": error.message}, status=400)
-    agency_name = Agency.objects.filter(pk=filters.agency_id).values_list("name", flat=True).first()
+    agency_name = (
+        Agency.objects.filter(pk=filters.agency_id).values_list("name", flat=True).first()
+        if filters.agency_id is not None
+        else None
+    )
     described = [f"{roc_date_format(filters.date_from)}至{roc_date_format(filters.date_to)}"]
     if agency_name:
         described.append(agency_name)
