@@ -64,8 +64,10 @@ class Deadline:
 
 def bullying_deadlines(*, report: BullyingReport, today: date | None = None) -> list[Deadline]:
     """Every clock of the report with its state on `today` (the report's own fields; no content)."""
-    today = today or taiwan_date(timezone.now())
     now = timezone.now()
+    if today is not None and today != taiwan_date(now):
+        now = datetime.combine(today, time.max, tzinfo=TAIWAN)  # judged at the end of that day
+    today = today or taiwan_date(now)
     soon_days = int(bullying_rule(key="bullying.due_soon_notice", report=report).value)
     soon_limit = add_working_days(today, soon_days)
     deadlines: list[Deadline] = []
@@ -196,6 +198,26 @@ def bullying_report_list_for_user(
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class DueSummary:
+    """How many open reports have a clock due soon or overdue: counts only, safe for any reminder."""
+
+    due_soon: int
+    overdue: int
+
+
+def bullying_due_summary(*, user: Any | None, today: date | None = None) -> DueSummary:
+    """`user` None is the reminder task (a system read)."""
+    if user is not None:
+        _require_handler(user)
+    statuses = Counter(
+        deadline.status
+        for report in BullyingReport.objects.exclude(state=State.CLOSED)
+        if (deadline := bullying_next_deadline(report=report, today=today)) is not None
+    )
+    return DueSummary(due_soon=statuses["due_soon"], overdue=statuses["overdue"])
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from yankao.bullying.models import (
 from yankao.bullying.permissions import can_handle_bullying, can_view_bullying_statistics
 from yankao.bullying.report_sections import bullying_content
 from yankao.bullying.selectors import (
+    bullying_due_summary,
     bullying_report_for_update,
     bullying_report_get_for_user,
     bullying_report_list_for_user,
@@ -389,7 +390,8 @@ def bullying_register(request: HttpRequest) -> HttpResponse:
         source=data.get("source", ""),
         due=request.GET.get("due", "") if request.GET.get("due") in ("due_soon", "overdue") else "",
     )
-    return render(request, "web/bullying/register.html", {"form": form, "rows": rows})
+    summary = bullying_due_summary(user=request.user)
+    return render(request, "web/bullying/register.html", {"form": form, "rows": rows, "summary": summary})
 
 
 @staff_required
