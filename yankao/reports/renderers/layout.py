@@ -33,6 +33,8 @@ def section_layout(content: SectionContent) -> SectionLayout:
     tables = list(content.tables)
     blocks = []
     for chart in content.charts:
+        if not chart.categories:  # nothing happened in the period: the figures say so, a chart cannot
+            continue
         side = next((table for table in tables if table_fits_beside_chart(table)), None)
         if side is not None:
             tables.remove(side)
