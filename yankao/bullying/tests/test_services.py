@@ -221,3 +221,18 @@ def test_a_hand_off_from_the_service_desk_keeps_only_our_number_there(file_petit
     detail = bullying_report_get_for_user(user=investigator, number=reference)
     assert SUMMARY_MARK in detail.summary
     assert detail.reporter_name == "王○明"
+
+
+def test_a_hand_off_keeps_the_files_the_engine_deletes(file_petition, officer, settings, tmp_path):
+    from yankao.cases.services import Upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    petition = file_petition(
+        attachments=[Upload(name="photo.png", content=b"\x89PNG-evidence", content_type="image/png")]
+    ).case
+    reference = case_transfer_kind(case=petition, to_kind="bullying", user=officer)
+    report = BullyingReport.objects.get(number=reference)
+    (attachment,) = report.attachments.all()
+    with attachment.file.open("rb") as handle:
+        assert handle.read() == b"\x89PNG-evidence"
+    assert not petition.attachments.exists()
