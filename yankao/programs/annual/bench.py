@@ -41,8 +41,8 @@ def plan_compile(ctx: Any) -> list[Figure]:
         stale.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
     ctx.status("programs_annual: migrating a scratch database for the plan")
-    _run(url, ["-m", "django", "migrate", "--no-input", "-v0"])
-    _run(url, ["-m", "django", "seed", "-v0"])
+    _run(url, ["-m", "django", "migrate", "--no-input", "--skip-checks", "-v0"])
+    _run(url, ["-m", "django", "seed", "--skip-checks", "-v0"])
     figures = []
     for size, repeat in (("city", "2" if ctx.quick else "5"), ("stress", "1")):
         ctx.status(f"programs_annual: compiling the {size} plan (ours and naive, interleaved)")
