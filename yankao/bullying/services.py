@@ -525,6 +525,26 @@ def bullying_report_close(
         return _commit(locked, user=user, action=Action.CLOSE, fields=["closed_on"])
 
 
+def bullying_party_add(
+    *, report: BullyingReport, user: Any, party: PartyInput, expected_version: int | None = None
+) -> BullyingParty:
+    """Record a person the report names (a handed-over report arrives with none): encrypted, masked."""
+    with transaction.atomic():
+        locked = _begin(report, user=user, action=Action.ADD_PARTY, expected_version=expected_version)
+        if party.role not in PartyRole.values:
+            raise ApplicationError("請選擇關係人的身分。")
+        if not party.name.strip():
+            raise ApplicationError("請填寫關係人的姓名。")
+        created = BullyingParty.objects.create(
+            report=locked,
+            role=party.role,
+            name_encrypted=personal_encrypt(party.name.strip()),
+            detail_encrypted=personal_encrypt(party.detail.strip()),
+        )
+        _commit(locked, user=user, action=Action.ADD_PARTY, fields=["parties"], data={"role": party.role})
+        return created
+
+
 # --- internals --------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ class Action(models.TextChoices):
     APPEAL = "appeal", _("登錄申復")
     APPEAL_DECIDE = "appeal_decide", _("登錄申復結果")
     CLOSE = "close", _("結案")
+    ADD_PARTY = "add_party", _("新增關係人")
 
 
 OPEN = (State.RECEIVED, State.ACCEPTED, State.TEAM_FORMED, State.INVESTIGATING, State.DECIDED, State.APPEALED)
@@ -37,6 +38,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     Action.APPEAL: ((State.DECIDED,), State.APPEALED),
     Action.APPEAL_DECIDE: ((State.APPEALED,), None),  # the service picks decided or investigating
     Action.CLOSE: ((State.DECIDED, State.NOT_ACCEPTED), State.CLOSED),
+    Action.ADD_PARTY: ((*OPEN, State.NOT_ACCEPTED), None),
 }
 
 

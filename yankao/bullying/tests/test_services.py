@@ -236,3 +236,16 @@ def test_a_hand_off_keeps_the_files_the_engine_deletes(file_petition, officer, s
     with attachment.file.open("rb") as handle:
         assert handle.read() == b"\x89PNG-evidence"
     assert not petition.attachments.exists()
+
+
+def test_a_party_added_later_is_masked_in_the_citizens_own_words(file_petition, officer, investigator):
+    from yankao.bullying.services import PartyInput, bullying_party_add
+
+    petition = file_petition(description=f"我的孩子{STUDENT}在學校{SUMMARY_MARK}。").case
+    reference = case_transfer_kind(case=petition, to_kind="bullying", user=officer)
+    report = BullyingReport.objects.get(number=reference)
+    assert STUDENT in bullying_report_get_for_user(user=investigator, number=reference).summary
+    bullying_party_add(report=report, user=investigator, party=PartyInput(role="victim", name=STUDENT))
+    shown = bullying_report_get_for_user(user=investigator, number=reference)
+    assert STUDENT not in shown.summary
+    assert "龔○澐" in shown.summary

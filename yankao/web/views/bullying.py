@@ -163,6 +163,12 @@ class CloseForm(VersionForm):
     closed_on = RocDateField(label=gettext_lazy("結案日"))
 
 
+class PartyForm(VersionForm):
+    role = forms.ChoiceField(label=gettext_lazy("身分"), choices=PartyRole.choices)
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=60)
+    detail = forms.CharField(label=gettext_lazy("班級座號等識別資料"), max_length=60, required=False)
+
+
 class RevealForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("檢視理由"),
@@ -350,6 +356,19 @@ STEPS: dict[str, Step] = {
                 expected_version=d["version"],
             ),
             gettext_lazy("已登錄申復結果。"),
+        ),
+        Step(
+            "add_party",
+            gettext_lazy("新增關係人"),
+            PartyForm,
+            Action.ADD_PARTY,
+            lambda r, u, d: services.bullying_party_add(
+                report=r,
+                user=u,
+                party=services.PartyInput(role=d["role"], name=d["name"], detail=d["detail"]),
+                expected_version=d["version"],
+            ),
+            gettext_lazy("已新增關係人（姓名加密保存）。"),
         ),
         Step(
             "close",
