@@ -47,7 +47,7 @@ from yankao.core.working_days import (
     is_working_day_array,
 )
 
-VERSION = "1"
+VERSION = "2"  # 2: the year's 1999 calls (hotline_demo.py) after the petitions
 DATA_FILE = Path(__file__).resolve().parent / "data" / "demo_petitions.toml"
 KIND = "petition"
 # Every demo petition's idempotency key starts with this: a reset removes these and nothing else,
@@ -1026,6 +1026,11 @@ def servicedesk_demo_build(ctx: DemoContext) -> None:
     ctx.write(
         f"      {total:,} 件陳情（{plan.year} 年 {plan.petitions:,} 件），建置日尚未答復 {open_count:,} 件"
     )
+    # The 1999 calls come after the petitions: the calls that became petitions point at them.
+    # (Imported here: hotline_demo builds on this module's helpers.)
+    from yankao.servicedesk.hotline_demo import hotline_calls_build
+
+    hotline_calls_build(ctx)
 
 
 # The timeline's columns, in the order of the rows `_event_append` makes (after the case).
@@ -1131,8 +1136,11 @@ def _demo_cases() -> Q:
 
 
 def servicedesk_demo_reset(ctx: DemoContext) -> None:
-    """Remove the demo petitions and everything hanging on them (timeline, extensions, alerts...)."""
+    """Remove the demo calls and petitions and everything hanging on them (timeline, extensions...)."""
+    from yankao.servicedesk.hotline_demo import hotline_calls_reset
+
     with transaction.atomic():
+        hotline_calls_reset()
         demo = Case.objects.filter(_demo_cases())
         prefixes = {number.rsplit("-", 1)[0] + "-" for number in demo.values_list("number", flat=True)}
         demo.exclude(merged_into=None, repeat_of=None).update(merged_into=None, repeat_of=None)
@@ -1178,5 +1186,5 @@ demo_generator_register(
     reset=servicedesk_demo_reset,
     has_data=servicedesk_demo_has_data,
     depends_on=("core",),
-    description="一整年的人民陳情與市長信箱案件，及建置日前後待辦的案件",
+    description="一整年的1999來電、人民陳情與市長信箱案件，及建置日前後待辦的案件",
 )

@@ -2,8 +2,8 @@
 
 Three sections: how many petitions came in, through which channel, about what and to whom
 (order 20), how fast and how well-routed they were answered (order 30), and the satisfaction
-survey of the replied ones (order 40). Order 10 is left for the 1999 calls, which the seed report
-shows first. Every number comes from the selectors; the
+survey of the replied ones (order 40). Order 10 holds the 1999 calls, which the seed report shows
+first (their calls that became petitions count in both). Every number comes from the selectors; the
 console's petition dashboard draws the same content for a user's scope.
 """
 
@@ -23,6 +23,8 @@ from yankao.core.report_registry import (
     statistic_register,
 )
 from yankao.core.roc_dates import ROC_YEAR_OFFSET, roc_date_format
+from yankao.servicedesk.hotline_selectors import CallStatistics, call_statistics
+from yankao.servicedesk.models import CallOutcome
 from yankao.servicedesk.selectors import (
     AgencyCount,
     CategoryCount,
@@ -392,3 +394,148 @@ def petition_survey_section(period: ReportPeriod) -> SectionContent:
     survey = petition_survey(first=period.date_from, last=period.date_to, as_of=period.stock_date)
     note = survey_note(first=period.date_from, last=period.date_to, as_of=period.stock_date)
     return survey_content(survey=survey, note=note)
+
+
+# --- the 1999 calls (order 10: the seed report shows them first) ------------------------------------
+
+CALL_UNIT = "通"
+OUTCOME_LABELS = tuple((str(outcome), str(outcome.label)) for outcome in CallOutcome)
+
+
+def call_month_table(statistics: CallStatistics) -> Table:
+    """Calls per month, in total and by outcome."""
+    return Table(
+        title="每月1999來電通數（依處理結果）",
+        columns=("月份", "來電", *(label for _, label in OUTCOME_LABELS)),
+        rows=tuple(
+            (
+                roc_month(month.first),
+                month.outcomes.total,
+                *(month.outcomes.counts.get(code, 0) for code, _ in OUTCOME_LABELS),
+            )
+            for month in statistics.months
+        ),
+    )
+
+
+def call_category_table(statistics: CallStatistics, *, limit: int | None = None) -> Table:
+    shown = statistics.categories[:limit] if limit else statistics.categories
+    return Table(
+        title=f"1999來電類別（前{limit}名）" if limit else "1999來電類別（依處理結果）",
+        columns=("類別", "來電", *(label for _, label in OUTCOME_LABELS)),
+        rows=tuple(
+            (row.name, row.outcomes.total, *(row.outcomes.counts.get(code, 0) for code, _ in OUTCOME_LABELS))
+            for row in shown
+        ),
+    )
+
+
+def call_outcome_table(statistics: CallStatistics) -> Table:
+    return Table(
+        title="1999來電處理結果",
+        columns=("處理結果", "通數", "占比（%）"),
+        rows=tuple(
+            (label, statistics.outcomes.counts.get(code, 0), statistics.outcomes.share(code))
+            for code, label in OUTCOME_LABELS
+        ),
+        note="轉陳情案件之來電，同時計入民眾陳情件數（一通來電、一件陳情）。",
+    )
+
+
+def call_hour_table(statistics: CallStatistics) -> Table:
+    return Table(
+        title="1999來電時段分布",
+        columns=("時段", "通數"),
+        rows=tuple((f"{hour:02d}時", count) for hour, count in enumerate(statistics.hours)),
+        note="依來電開始時間（臺灣時間）。",
+    )
+
+
+def calls_content(*, statistics: CallStatistics, note: str) -> SectionContent:
+    """The calls part of chapter 5: how many, a month on average, what came of them, when they come."""
+    figures: tuple[Figure, ...] = (
+        Figure(label="1999話務量", value=statistics.total, unit=CALL_UNIT),
+        Figure(label="每月平均", value=statistics.monthly_average, unit=CALL_UNIT),
+    )
+    if not statistics.total:
+        return SectionContent(
+            figures=figures, paragraphs=(Paragraph("統計期間內無1999來電紀錄。"),), note=note
+        )
+    busiest = "、".join(f"{hour:02d}–{hour + 1:02d}時" for hour in statistics.busiest_hours)
+    figures = (
+        *figures,
+        Figure(label="派工", value=statistics.outcomes.counts["dispatched"], unit=CALL_UNIT),
+        Figure(label="轉陳情案件", value=statistics.outcomes.counts["petition"], unit=CALL_UNIT),
+        Figure(label="平均通話", value=round(statistics.average_duration_seconds), unit="秒"),
+    )
+    months, outcomes = call_month_table(statistics), call_outcome_table(statistics)
+    categories, hours = call_category_table(statistics, limit=TOP), call_hour_table(statistics)
+    charts = (
+        Chart(
+            title="每月1999來電通數",
+            kind=ChartKind.COLUMN,
+            categories=tuple(str(row[0]) for row in months.rows),
+            series=(ChartSeries(name="來電", values=tuple(int(row[1] or 0) for row in months.rows)),),
+            unit=CALL_UNIT,
+        ),
+        Chart(
+            title="1999來電處理結果",
+            kind=ChartKind.PIE,
+            categories=tuple(str(row[0]) for row in outcomes.rows),
+            series=(ChartSeries(name="通數", values=tuple(int(row[1] or 0) for row in outcomes.rows)),),
+            unit=CALL_UNIT,
+        ),
+        Chart(
+            title=categories.title,
+            kind=ChartKind.BAR,
+            categories=tuple(str(row[0]) for row in categories.rows),
+            series=(ChartSeries(name="來電", values=tuple(int(row[1] or 0) for row in categories.rows)),),
+            unit=CALL_UNIT,
+        ),
+        _chart("1999來電時段分布", ChartKind.COLUMN, hours),
+    )
+    paragraph = Paragraph(
+        f"1999市民服務專線全年無休受理來電，來電最多的時段為{busiest}；"
+        f"當場答復{statistics.outcomes.share('answered')}%、派工{statistics.outcomes.share('dispatched')}%、"
+        f"轉陳情案件{statistics.outcomes.share('petition')}%。"
+    )
+    return SectionContent(
+        figures=figures,
+        charts=charts,
+        tables=(months, outcomes, categories, hours),
+        paragraphs=(paragraph,),
+        note=note,
+    )
+
+
+@statistic_register(
+    key="servicedesk.calls_by_month", title="1999來電通數（每月，依處理結果）", module="servicedesk"
+)
+def calls_by_month(period: ReportPeriod) -> Table:
+    return call_month_table(call_statistics(first=period.date_from, last=period.date_to))
+
+
+@statistic_register(
+    key="servicedesk.calls_by_category", title="1999來電通數（依類別與處理結果）", module="servicedesk"
+)
+def calls_by_category(period: ReportPeriod) -> Table:
+    return call_category_table(call_statistics(first=period.date_from, last=period.date_to))
+
+
+@statistic_register(key="servicedesk.calls_by_hour", title="1999來電尖峰時段", module="servicedesk")
+def calls_by_hour(period: ReportPeriod) -> Table:
+    return call_hour_table(call_statistics(first=period.date_from, last=period.date_to))
+
+
+@statistic_register(key="servicedesk.calls_summary", title="1999話務量及每月平均", module="servicedesk")
+def calls_summary(period: ReportPeriod) -> tuple[Figure, ...]:
+    return calls_section(period).figures
+
+
+@report_section_register(key="servicedesk.calls", chapter="service", order=10, title="1999市民服務專線")
+def calls_section(period: ReportPeriod) -> SectionContent:
+    statistics = call_statistics(first=period.date_from, last=period.date_to)
+    return calls_content(
+        statistics=statistics,
+        note=period_note(first=period.date_from, last=period.date_to, as_of=period.date_to),
+    )
