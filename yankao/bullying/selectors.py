@@ -166,11 +166,18 @@ def bullying_report_list_for_user(
     state: str = "",
     source: str = "",
     due: str = "",
-    limit: int = 100,
+    year: int | None = None,
+    limit: int = 500,
     today: date | None = None,
 ) -> list[ReportRow]:
+    """The register, newest first; `year` (Gregorian) limits it to the reports received that year."""
     _require_handler(user)
     reports = BullyingReport.objects.all()
+    if year is not None:
+        reports = reports.filter(
+            received_at__gte=datetime(year, 1, 1, tzinfo=TAIWAN),
+            received_at__lt=datetime(year + 1, 1, 1, tzinfo=TAIWAN),
+        )
     if state:
         if state == "open":
             reports = reports.exclude(state__in=(State.CLOSED, State.NOT_ACCEPTED))

@@ -124,3 +124,15 @@ def test_the_dashboard_and_api_show_the_three_tables(as_investigator, file_repor
     assert {"name": "市府反霸凌信箱", "count": 1} in data["by_source"]
     bad = client.get("/api/v1/bullying/statistics?from=2024-12-31&to=2024-01-01")
     assert bad.status_code == 400
+
+
+def test_the_register_lists_a_years_reports_without_content(as_investigator, file_report):  # noqa: F811
+    from yankao.bullying.tests.conftest import taipei
+
+    old = file_report(received_at=taipei(2023, 3, 1, 9, 0))
+    new = file_report(received_at=taipei(2024, 5, 27, 9, 0))
+    page = as_investigator.get("/console/bullying/?year=112").content.decode()
+    assert old.number in page
+    assert new.number not in page
+    assert SUMMARY_MARK not in page
+    assert STUDENT not in page

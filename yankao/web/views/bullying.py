@@ -191,6 +191,13 @@ class FilterForm(forms.Form):
     source = forms.ChoiceField(
         label=gettext_lazy("通報來源"), required=False, choices=[("", gettext_lazy("全部")), *Source.choices]
     )
+    year = forms.IntegerField(
+        label=gettext_lazy("收件年度（民國）"),
+        required=False,
+        min_value=90,
+        max_value=200,
+        help_text=gettext_lazy("例如 112"),
+    )
 
 
 class PeriodForm(forms.Form):
@@ -408,6 +415,7 @@ def bullying_register(request: HttpRequest) -> HttpResponse:
         state=data.get("state", ""),
         source=data.get("source", ""),
         due=request.GET.get("due", "") if request.GET.get("due") in ("due_soon", "overdue") else "",
+        year=data["year"] + 1911 if data.get("year") else None,
     )
     summary = bullying_due_summary(user=request.user)
     return render(request, "web/bullying/register.html", {"form": form, "rows": rows, "summary": summary})
