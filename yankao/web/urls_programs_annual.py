@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(P + "plan/<int:year>/", views.plan_round, name="annual_plan_round"),
     path(P + "plan/<int:year>/plan.pdf", views.plan_document_pdf, name="annual_plan_pdf"),
     path(P + "plan/<int:year>/plan.docx", views.plan_document_docx, name="annual_plan_docx"),
+    path(P + "plan/<int:year>/template.xlsx", views.plan_template, name="annual_plan_template"),
     path(P + "plan/<int:year>/items.xlsx", views.plan_items_export, name="annual_plan_items_xlsx"),
     path(P + "plan/items/<int:item_id>/", views.plan_item, name="annual_plan_item"),
     path(P + "evaluations/", views.evaluations, name="annual_evaluations"),

@@ -142,7 +142,8 @@ def _plan_make(*, stress: bool) -> Any:
     from yankao.programs.annual.models import PlanItem, PlanRound
 
     user, _ = User.objects.get_or_create(
-        username="bench.liaison", defaults={"role": Role.LIAISON, "agency": Agency.objects.get(code="397027000A")}
+        username="bench.liaison",
+        defaults={"role": Role.LIAISON, "agency": Agency.objects.get(code="397027000A")},
     )
     PlanItem.objects.all().delete()  # the city plan's run came first in the same scratch database
     PlanRound.objects.all().delete()

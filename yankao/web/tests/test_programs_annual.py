@@ -270,3 +270,27 @@ def test_tracked_item_form_errors_in_chinese(client, rdec_staff):
     assert "預定完成日不可早於列管日" in page
     assert "會議及現勘請填寫辦理日期" in page
     assert not TrackedItem.objects.exists()
+
+
+def test_import_page_lists_row_errors_and_writes_nothing(client, officer, open_round):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["計畫名稱", "施政目標", "實施內容", "關鍵績效指標", "預算（千元）"])
+    book.active.append(["", "目標", "內容", "", "abc"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "items.xlsx"
+    client.force_login(officer)
+    template = client.get(f"/console/programs/annual/plan/{open_round.year}/template.xlsx")
+    assert template.status_code == 200
+    response = client.post(
+        f"/console/programs/annual/plan/{open_round.year}/",
+        {"action": "import", "agency": Agency.objects.get(code=PUBLIC_WORKS).pk, "file": buffer},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "第 2 列「計畫名稱」欄：請填寫計畫名稱。" in page
+    assert "未新增任何項目" in page
+    assert not PlanItem.objects.exists()

@@ -44,6 +44,7 @@ from yankao.programs.annual.selectors import tracked as tracked_selectors
 from yankao.programs.annual.services import enterprise as enterprise_services
 from yankao.programs.annual.services import evaluations as evaluation_services
 from yankao.programs.annual.services import plan as plan_services
+from yankao.programs.annual.services import plan_workbooks
 from yankao.programs.annual.services import tracked as tracked_services
 from yankao.web.views.access import staff_required
 
@@ -85,6 +86,15 @@ class PlanItemNewForm(PlanItemForm):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies if agencies is not None else Agency.objects.none()  # type: ignore[attr-defined]
         self.fields["version"].required = False
+
+
+class PlanImportForm(forms.Form):
+    agency = forms.ModelChoiceField(label=gettext_lazy("機關"), queryset=Agency.objects.none())
+    file = forms.FileField(label=gettext_lazy("提報表（Excel 或 CSV）"))
+
+    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies if agencies is not None else Agency.objects.none()  # type: ignore[attr-defined]
 
 
 class ReviewForm(VersionForm):
@@ -344,6 +354,8 @@ def plan_round(request: HttpRequest, year: int) -> HttpResponse:
         bool(user.agency_id) and acts_for_agency(user, user.agency) and round_.status == PlanRound.Status.OPEN
     )
     new_form = PlanItemNewForm(agencies=_user_agencies(user)) if can_submit else None
+    import_form = PlanImportForm(agencies=_user_agencies(user)) if can_submit else None
+    import_errors: list[str] = []
     round_forms: dict[str, forms.Form] = {}
     status = 200
     if is_rdec(user):
@@ -380,6 +392,29 @@ def plan_round(request: HttpRequest, year: int) -> HttpResponse:
                     return redirect("web:annual_plan_item", item_id=item.pk)
             else:
                 status = 400
+        elif action == "import" and can_submit:
+            import_form = PlanImportForm(request.POST, request.FILES, agencies=_user_agencies(user))
+            status = 400
+            if import_form.is_valid():
+                upload = import_form.cleaned_data["file"]
+                try:
+                    created = plan_workbooks.plan_items_import(
+                        plan_round=round_,
+                        agency=import_form.cleaned_data["agency"],
+                        file=upload,
+                        filename=upload.name,
+                        user=user,
+                    )
+                except plan_workbooks.PlanImportError as error:
+                    import_form.add_error(None, error.message)
+                    import_errors = [str(row) for row in error.rows]
+                except ApplicationError as error:
+                    status = _refused(import_form, error)
+                else:
+                    messages.success(
+                        request, _("已匯入 %(n)s 個草稿項目；請確認內容後逐項提報。") % {"n": len(created)}
+                    )
+                    return redirect("web:annual_plan_round", year=year)
         elif action in round_forms:
             form = {"deadline": DeadlineForm, "approve": ApproveForm, "compile": VersionForm}[action](
                 request.POST
@@ -429,6 +464,8 @@ def plan_round(request: HttpRequest, year: int) -> HttpResponse:
             if reads_all(user)
             else None,
             "new_form": new_form,
+            "import_form": import_form,
+            "import_errors": import_errors,
             "round_forms": round_forms,
             "is_rdec": is_rdec(user),
             "past_deadline": _today() > round_.deadline,
@@ -552,6 +589,17 @@ def plan_document_docx(request: HttpRequest, year: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="annual-plan-{_roc_year(year)}.docx"'
     return response
+
+
+@staff_required
+@require_GET
+def plan_template(request: HttpRequest, year: int) -> HttpResponse:
+    user: Any = request.user
+    round_ = _round_or_404(year)
+    if user.agency_id is None or not acts_for_agency(user, user.agency):
+        raise Http404
+    body = plan_workbooks.plan_template_build(plan_round=round_, agency=user.agency)
+    return _xlsx(f"plan-template-{_roc_year(year)}-{user.agency.code}.xlsx", body)
 
 
 @staff_required

@@ -93,7 +93,7 @@ def plan_item_create(*, plan_round: PlanRound, agency: Agency, fields: PlanItemF
     """An agency drafts an item of its part of the plan (not yet submitted)."""
     if not acts_for_agency(user, agency):
         raise PermissionDeniedError("您只能為本機關提報施政計畫項目。")
-    cleaned = _fields_clean(fields)
+    cleaned = plan_item_fields_clean(fields)
     with transaction.atomic():
         locked_round = PlanRound.objects.select_for_update().get(pk=plan_round.pk)
         if locked_round.status != PlanRound.Status.OPEN:
@@ -115,7 +115,7 @@ def plan_item_create(*, plan_round: PlanRound, agency: Agency, fields: PlanItemF
 
 def plan_item_update(*, item: PlanItem, fields: PlanItemFields, user: Any, expected_version: int) -> PlanItem:
     """Correct a draft or a returned item."""
-    cleaned = _fields_clean(fields)
+    cleaned = plan_item_fields_clean(fields)
     with transaction.atomic():
         locked = _item_locked(item, expected_version=expected_version)
         _agency_check(locked, user)
@@ -263,7 +263,8 @@ def plan_round_approve(
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _fields_clean(fields: PlanItemFields) -> dict[str, Any]:
+def plan_item_fields_clean(fields: PlanItemFields) -> dict[str, Any]:
+    """The item's fields trimmed and typed; PlanItemInvalidError lists every field that fails."""
     errors: dict[str, list[str]] = {}
     title, goal, content = fields.title.strip(), fields.goal.strip(), fields.content.strip()
     if not title:
