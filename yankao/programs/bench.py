@@ -103,11 +103,17 @@ def _database(ctx: Any) -> Path:
     path = Path(ctx.workdir) / f"programs-demo-v{DEMO_VERSION}.sqlite3"
     if path.exists():
         _manage(f"sqlite:///{path}", "migrate", "--no-input", "-v0")  # other apps' new migrations
+        _manage(f"sqlite:///{path}", "createcachetable")
         return path
     ctx.status("programs: building the demo programs (once per generator version)")
     Path(ctx.workdir).mkdir(parents=True, exist_ok=True)
     building = path.with_name(path.stem + ".building.sqlite3")
-    building.unlink(missing_ok=True)
+    for stale in (
+        building,
+        building.with_name(building.name + "-wal"),
+        building.with_name(building.name + "-shm"),
+    ):
+        stale.unlink(missing_ok=True)
     targets = building.with_suffix(".toml")
     text = TARGETS.read_text(encoding="utf-8")
     targets.write_text(
@@ -119,6 +125,7 @@ def _database(ctx: Any) -> Path:
     )
     url = f"sqlite:///{building}"
     _manage(url, "migrate", "--no-input", "-v0")
+    _manage(url, "createcachetable")
     _manage(
         url, "demo", "--targets", str(targets), "--only", "programs", "--build-date", BUILD_DATE,
         "--state", str(building.with_suffix(".json")), "--no-progress", "-v0",

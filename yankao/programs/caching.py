@@ -9,7 +9,7 @@ payloads live in each process's local cache: the shared cache is read once per r
 from collections.abc import Callable
 
 from django.core.cache import caches
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 GENERATION_KEY = "programs:generation"
 PAYLOAD_SECONDS = 300
@@ -26,9 +26,13 @@ def programs_generation_bump() -> None:
     def bump() -> None:
         cache = caches["default"]
         try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # not there yet (or evicted): any new value differs from the cached keys'
-            cache.set(GENERATION_KEY, programs_generation() + 1, timeout=None)
+            try:
+                cache.incr(GENERATION_KEY)
+            except ValueError:  # not there yet (or evicted): any new value differs from the cached keys'
+                cache.set(GENERATION_KEY, programs_generation() + 1, timeout=None)
+        except DatabaseError:
+            # No cache table yet (a demo built before `createcachetable`): no page has cached anything.
+            pass
 
     transaction.on_commit(bump)
 

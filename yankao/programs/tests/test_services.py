@@ -13,6 +13,7 @@ from yankao.programs.models import (
     RiskLevel,
 )
 from yankao.programs.selectors import (
+    dashboard_build_cached,
     exceptions_list,
     program_get_for,
     program_rollup,
@@ -236,3 +237,17 @@ def test_sub_projects_roll_up_into_the_parent_by_budget(officer) -> None:
     assert rollup.actual == Decimal("50.00")  # (300 × 40 + 100 × 80) ÷ 400
     assert rollup.lights[Light.RED] == 1
     assert program_rollup(program=big) is None
+
+
+def test_a_cached_dashboard_follows_the_next_write(
+    officer, rdec_staff, django_capture_on_commit_callbacks
+) -> None:
+    program = program_make()
+    before = dashboard_build_cached(user=rdec_staff, today=TODAY)
+    assert before.lights[Light.NONE] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        report_save(program=program, period=MARCH, figures=behind_figures(delay_reason="a", remedy="b"),
+                    user=officer, submit=True, today=TODAY)  # fmt: skip
+    after = dashboard_build_cached(user=rdec_staff, today=TODAY)
+    assert after.lights[Light.RED] == 1
+    assert after.awaiting_review == 1
