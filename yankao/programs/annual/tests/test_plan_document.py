@@ -94,11 +94,19 @@ def test_docx_has_the_same_chapters_in_order(approved_round):
     assert document.sections[0].header.paragraphs[0].text.endswith("（核定本）")
 
 
-def test_a_draft_says_so(approved_round):
+def test_a_draft_says_so_on_every_page(approved_round, tmp_path):
     PlanRound.objects.filter(pk=approved_round.pk).update(status=PlanRound.Status.COMPILED, approved_on=None)
     approved_round.refresh_from_db()
-    document = Document(io.BytesIO(plan_docx(content=plan_content(plan_round=approved_round))))
+    content = plan_content(plan_round=approved_round)
+    document = Document(io.BytesIO(plan_docx(content=content)))
     assert "草案" in document.paragraphs[1].text
+    path = tmp_path / "draft.pdf"
+    path.write_bytes(plan_pdf(content=content))
+    pages = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
+    # every page after the cover carries the running title with the edition
+    assert all("114年度施政計畫（草案）" in page for page in pages[1:] if page.strip())
 
 
 @pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice not installed")
