@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -211,122 +212,185 @@ def _unit_code(unit: str, key: str) -> int:
 # --- the vectorised computation -------------------------------------------------------------------
 
 
+# Rule groups: which rule (or own date) sets a document's period. Computed once per row, so that
+# the rules are read with one gather instead of a masked pass per category.
+(G_MOST_URGENT, G_URGENT, G_ORDINARY, G_TIMED, G_PETITION, G_LEGISLATOR, G_COUNCILLOR, G_PROJECT,
+ G_APPLICATION, G_APPLICATION_PUBLISHED, G_CONTROL_OWN, G_CONTROL, G_APPEAL) = range(13)  # fmt: skip
+GROUP_RULES: dict[int, tuple[str, str]] = {
+    G_MOST_URGENT: ("document.limit", "most_urgent"),
+    G_URGENT: ("document.limit", "urgent"),
+    G_ORDINARY: ("document.limit", "ordinary"),
+    G_PETITION: ("document.petition_reply", ""),
+    G_LEGISLATOR: ("document.legislator_question_reply", ""),
+    G_COUNCILLOR: ("document.council_question_reply", ""),
+    G_APPLICATION: ("document.application_default", ""),
+    G_CONTROL: ("document.control_yuan_correction_reply", ""),
+    G_APPEAL: ("document.appeal_decision", ""),
+}
+OWN_DATE_GROUPS = (G_TIMED, G_PROJECT, G_CONTROL_OWN)
+GROUP_TABLE_SIZE = range(13)
+OWN_TABLE = np.isin(np.arange(13), OWN_DATE_GROUPS)
+WORKING_TABLE = np.isin(
+    np.arange(len(Category.values)),
+    [Category.values.index(Category.GENERAL), Category.values.index(Category.PETITION)],
+)
+_NAT_I = np.iinfo(np.int64).min  # NaT seen as int64
+
+
+def _group_table() -> npt.NDArray[np.int8]:
+    """Group by (category, speed, question source) before the per-row fix-ups."""
+    table = np.full((len(CATEGORY_CODES), len(SPEED_CODES), len(QUESTION_CODES)), -1, dtype=np.int8)
+    table[_C[Category.GENERAL], _S[Speed.MOST_URGENT]] = G_MOST_URGENT
+    table[_C[Category.GENERAL], _S[Speed.URGENT]] = G_URGENT
+    table[_C[Category.GENERAL], _S[Speed.ORDINARY]] = G_ORDINARY
+    table[_C[Category.GENERAL], _S[Speed.TIMED]] = G_TIMED
+    table[_C[Category.PETITION]] = G_PETITION
+    table[_C[Category.QUESTION]] = G_LEGISLATOR
+    table[_C[Category.QUESTION], :, _Q[QuestionSource.COUNCILLOR]] = G_COUNCILLOR
+    table[_C[Category.PROJECT]] = G_PROJECT
+    table[_C[Category.APPLICATION]] = G_APPLICATION
+    table[_C[Category.CONTROL_YUAN]] = G_CONTROL
+    table[_C[Category.APPEAL]] = G_APPEAL
+    return table.reshape(-1)
+
+
+_GROUPS = _group_table()
+
+
+def _rule_constant(
+    *, key: str, qualifier: str, first: np.datetime64, last: np.datetime64
+) -> tuple[int, int] | None:
+    """(value, unit code) when one version of the rule is in force from `first` to `last`, else None."""
+    history = rule_history(key=key, qualifier=qualifier) or rule_history(key=key)
+    first_day, last_day = first.item(), last.item()
+    for version in history:  # newest first
+        if version.effective_from <= last_day:
+            if version.effective_from <= first_day and version.unit in _U:
+                return int(version.value), _U[version.unit]
+            return None
+    return None
+
+
+def _rule_constant_value(*, key: str, first: np.datetime64, last: np.datetime64) -> float | None:
+    """The value when one version of a non-period rule is in force from `first` to `last`, else None."""
+    first_day, last_day = first.item(), last.item()
+    for version in rule_history(key=key):
+        if version.effective_from <= last_day:
+            return float(version.value) if version.effective_from <= first_day else None
+    return None
+
+
+def _by_rule(
+    *, key: str, qualifier: str, rows: IntArray, received: DayArray, values: IntArray, units: IntArray
+) -> None:
+    """Fill values/units at `rows` from the rule in force on each row's day of receipt."""
+    if not rows.size:
+        return
+    found, unit = _rule_values(key=key, qualifier=qualifier, on=received[rows])
+    values[rows] = found.astype(np.int64)
+    units[rows] = _unit_code(unit, key)
+
+
 def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | None = None) -> Result:
     """Deadline, days used and status of every document, judged on `as_of` (open ones)."""
     cal = calendar_ or calendar_current()
     size = len(columns)
-    category, speed, received = columns.category, columns.speed, columns.received
-    start = columns.count_from
-    general = category == _C[Category.GENERAL]
-    timed = general & (speed == _S[Speed.TIMED])
+    received, start = columns.received, columns.count_from
+    received_i, set_i = received.view(np.int64), columns.set_deadline.view(np.int64)
+    closed, closed_i = columns.closed, columns.closed.view(np.int64)
+    category = columns.category
+
+    group = _GROUPS[
+        (category * len(SPEED_CODES) + columns.speed) * len(QUESTION_CODES) + columns.question_source
+    ]
+    if size and group.min() < 0:
+        raise ApplicationError("一般公文須有速別（最速件、速件、普通件或限期）。", code="missing_speed")
+    # The fix-ups touch only the rows of their groups (a few percent): index them, do not mask all.
     # A 限期 letter received after its own deadline is a 普通件 (手冊).
-    as_ordinary = timed & (columns.set_deadline < received)
-    timed_kept = timed & ~as_ordinary
-    uses_own_date = timed_kept | (category == _C[Category.PROJECT])
-    uses_own_date |= (category == _C[Category.CONTROL_YUAN]) & ~np.isnat(columns.set_deadline)
+    timed = np.flatnonzero(group == G_TIMED)
+    late_letters = timed[set_i[timed] < received_i[timed]]
+    group[late_letters] = G_ORDINARY
+    as_ordinary = np.zeros(size, dtype=np.bool_)
+    as_ordinary[late_letters] = True
+    control = np.flatnonzero(group == G_CONTROL)
+    group[control[set_i[control] != _NAT_I]] = G_CONTROL_OWN  # the letter's own date
+    application = np.flatnonzero(group == G_APPLICATION)
+    group[application[columns.period_value[application] >= 0]] = G_APPLICATION_PUBLISHED
 
-    # Period (value, unit) per document from the rules in force on its day of receipt.
-    values = np.zeros(size, dtype=np.int64)
-    units = np.zeros(size, dtype=np.int64)
-
-    def apply(mask: BoolArray, key: str, qualifier: str = "") -> None:
-        if not mask.any():
-            return
-        found, unit = _rule_values(key=key, qualifier=qualifier, on=received[mask])
-        values[mask] = found.astype(np.int64)
-        units[mask] = _unit_code(unit, key)
-
-    for speed_value, qualifier in SPEED_LIMIT_QUALIFIERS.items():
-        mask = general & (speed == _S[speed_value])
-        if speed_value == Speed.ORDINARY:
-            mask = mask | as_ordinary
-        apply(mask, "document.limit", qualifier)
-    apply(category == _C[Category.PETITION], "document.petition_reply")
-    question = category == _C[Category.QUESTION]
-    councillor = question & (columns.question_source == _Q[QuestionSource.COUNCILLOR])
-    apply(question & ~councillor, "document.legislator_question_reply")
-    apply(councillor, "document.council_question_reply")
-    application = category == _C[Category.APPLICATION]
-    published = application & (columns.period_value >= 0)
+    # Period (value, unit) per document from the rules in force on its day of receipt. A rule with
+    # one version over the whole span of the register is a constant of its group: one gather for
+    # all rows. A rule that changed within the span is read per row of its group.
+    first_day = received.min() if size else np.datetime64("2000-01-01")
+    last_day = received.max() if size else first_day
+    value_table = np.zeros(len(GROUP_TABLE_SIZE), dtype=np.int64)
+    unit_table = np.full(len(GROUP_TABLE_SIZE), _U[RuleUnit.WORKING_DAYS], dtype=np.int64)
+    varying: list[tuple[int, str, str]] = []
+    for code, (key, qualifier) in GROUP_RULES.items():
+        constant = _rule_constant(key=key, qualifier=qualifier, first=first_day, last=last_day)
+        if constant is None:
+            varying.append((code, key, qualifier))
+        else:
+            value_table[code], unit_table[code] = constant
+    values = value_table[group]
+    units = unit_table[group]
+    for code, key, qualifier in varying:
+        rows = np.flatnonzero(group == code)
+        _by_rule(key=key, qualifier=qualifier, rows=rows, received=received, values=values, units=units)
+    published = np.flatnonzero(group == G_APPLICATION_PUBLISHED)
     values[published] = columns.period_value[published]
     units[published] = columns.period_unit[published]
-    apply(application & ~published, "document.application_default")
-    control = (category == _C[Category.CONTROL_YUAN]) & ~uses_own_date
-    apply(control, "document.control_yuan_correction_reply")
-    appeal = category == _C[Category.APPEAL]
-    apply(appeal, "document.appeal_decision")
+    own = OWN_TABLE[group]
 
-    deadline = np.where(uses_own_date, columns.set_deadline, NAT)
-    by_rule = ~uses_own_date
-    deadline[by_rule] = _period_end(cal, start[by_rule], values[by_rule], units[by_rule])
+    # Working-day periods are most documents: one rank-table gather over all rows; the others on
+    # their (few) rows. Own-date rows get value 0 here and are replaced below.
+    deadline = cal.add_working_days_array(start, np.where(units == _U[RuleUnit.WORKING_DAYS], values, 0))
+    other = np.flatnonzero((units != _U[RuleUnit.WORKING_DAYS]) & ~own)
+    if other.size:
+        deadline[other] = _period_end(cal, start[other], values[other], units[other])
+    deadline = np.where(own, columns.set_deadline, deadline)
+    deadline_i = deadline.view(np.int64)
 
-    # Days used.
-    closed = columns.closed
-    is_closed = ~np.isnat(closed)
-    working_category = general | (category == _C[Category.PETITION])
-    days_used = np.full(size, np.nan)
-    closed_working = is_closed & working_category
-    if closed_working.any():
-        # Working days in (start, closed]: rank(closed) - rank(start) over the closed range [start, closed].
-        counted = cal.count_working_days_array(start[closed_working], closed[closed_working])
-        counted = counted - cal.is_working_day_array(start[closed_working])
-        days_used[closed_working] = counted
-    closed_calendar = is_closed & ~working_category
-    days_used[closed_calendar] = (closed[closed_calendar] - start[closed_calendar]).astype(np.int64)
-    same_day_value, _ = _rule_values(key="document.same_day_days_used", qualifier="", on=received)
-    short = is_closed & (days_used <= 0)  # closed on the start day, or before the next working day
-    days_used[short] = same_day_value[short]
-
-    on_time = is_closed & (closed <= deadline)
-    capped = timed_kept & on_time
-    if capped.any():
+    # Days used: working days in (start, closed] for 一般公文 and 陳情, calendar days otherwise.
+    is_closed = closed_i != _NAT_I
+    end = np.where(is_closed, closed, start)
+    working_category = WORKING_TABLE[category]
+    counted = cal.count_working_days_array(start, end) - cal.is_working_day_array(start)
+    elapsed = end.view(np.int64) - start.view(np.int64)
+    days_used = np.where(working_category, counted, elapsed).astype(np.float64)
+    same_day: Any = _rule_constant_value(key="document.same_day_days_used", first=first_day, last=last_day)
+    if same_day is None:
+        same_day, _ = _rule_values(key="document.same_day_days_used", qualifier="", on=received)
+    days_used = np.where(days_used <= 0, same_day, days_used)
+    on_time = is_closed & (closed_i <= deadline_i)
+    capped = np.flatnonzero((group == G_TIMED) & on_time)
+    if capped.size:
         cap_days, _ = _rule_values(key="document.timed_letter_counted_cap", qualifier="", on=received[capped])
         days_used[capped] = np.minimum(days_used[capped], cap_days)
+    days_used[~is_closed] = np.nan
 
-    as_of_day = np.datetime64(as_of, "D")
-    status = _status(is_closed=is_closed, closed=closed, deadline=deadline, as_of=as_of_day)
+    as_of_i = np.datetime64(as_of, "D").astype(np.int64)
+    status = _status_codes(is_closed=is_closed, on_time=on_time, deadline_i=deadline_i, as_of_i=as_of_i)
 
-    # Extensions: against the original deadline above, and against the extended one here.
+    # Extensions, on the few rows that have one: against the original deadline above, and against
+    # the extended one here.
     problem = np.zeros(size, dtype=np.int64)
-    has_extension = ~np.isnat(columns.extended_to) & (columns.extended_to > deadline)
-    for qualifier, mask in (("appeal", appeal), ("application", application)):
-        if (mask & has_extension).any():
-            limit, _ = _rule_values(
-                key="document.extension_count_limit", qualifier=qualifier, on=received[mask]
-            )
-            too_many = np.zeros(size, dtype=np.bool_)
-            too_many[mask] = columns.extension_count[mask] > limit
-            problem[too_many & has_extension] = EXTENSION_TOO_MANY
-    cap_values = np.zeros(size, dtype=np.int64)
-    cap_units = np.full(size, -1, dtype=np.int64)
-
-    def cap(mask: BoolArray, key: str) -> None:
-        mask = mask & has_extension
-        if mask.any():
-            found, unit = _rule_values(key=key, qualifier="", on=received[mask])
-            cap_values[mask] = found.astype(np.int64)
-            cap_units[mask] = _unit_code(unit, key)
-
-    cap(appeal, "document.appeal_decision_extension")
-    cap(question & ~councillor, "document.legislator_question_extension")
-    cap(councillor, "document.council_question_extension")
-    # 人民申請: within the length of the original period (§51 IV).
-    application_extended = application & has_extension
-    cap_values[application_extended] = values[application_extended]
-    cap_units[application_extended] = units[application_extended]
-    capped_extension = cap_units >= 0
-    if capped_extension.any():
-        longest = _period_end(
-            cal, deadline[capped_extension], cap_values[capped_extension], cap_units[capped_extension]
+    extended_deadline = np.full(size, NAT, dtype="datetime64[D]")
+    status_extended = status.copy()
+    extended_i = columns.extended_to.view(np.int64)
+    rows = np.flatnonzero((extended_i != _NAT_I) & (extended_i > deadline_i))
+    if rows.size:
+        _extensions(
+            cal=cal, columns=columns, rows=rows, group=group, values=values, units=units, deadline=deadline,
+            problem=problem, extended_deadline=extended_deadline,
+        )  # fmt: skip
+        accepted = rows[~np.isnat(extended_deadline[rows])]
+        effective_i = extended_deadline[accepted].view(np.int64)
+        status_extended[accepted] = _status_codes(
+            is_closed=is_closed[accepted],
+            on_time=is_closed[accepted] & (closed_i[accepted] <= effective_i),
+            deadline_i=effective_i,
+            as_of_i=as_of_i,
         )
-        too_long = np.zeros(size, dtype=np.bool_)
-        too_long[capped_extension] = columns.extended_to[capped_extension] > longest
-        problem[too_long & (problem == EXTENSION_OK)] = EXTENSION_TOO_LONG
-    asked_in_time = np.isnat(columns.extension_requested) | (columns.extension_requested <= deadline)
-    accepted = has_extension & columns.extension_approved & asked_in_time & (problem == EXTENSION_OK)
-    extended_deadline = np.where(accepted, columns.extended_to, NAT)
-    effective = np.where(accepted, columns.extended_to, deadline)
-    status_extended = _status(is_closed=is_closed, closed=closed, deadline=effective, as_of=as_of_day)
     return Result(
         deadline=deadline,
         extended_deadline=extended_deadline,
@@ -338,13 +402,67 @@ def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | No
     )
 
 
-def _status(*, is_closed: BoolArray, closed: DayArray, deadline: DayArray, as_of: np.datetime64) -> IntArray:
-    status = np.where(
-        is_closed,
-        np.where(closed <= deadline, 0, 1),
-        np.where(as_of > deadline, 2, 3),
-    )
-    return status.astype(np.int64)
+def _extensions(
+    *,
+    cal: Calendar,
+    columns: Columns,
+    rows: IntArray,
+    group: IntArray,
+    values: IntArray,
+    units: IntArray,
+    deadline: DayArray,
+    problem: IntArray,
+    extended_deadline: DayArray,
+) -> None:
+    """Check the extensions at `rows` (count and length caps) and set the accepted extended deadlines."""
+    received = columns.received[rows]
+    kind = group[rows]
+    appeal = kind == G_APPEAL
+    application = (kind == G_APPLICATION) | (kind == G_APPLICATION_PUBLISHED)
+    local_problem = np.zeros(rows.size, dtype=np.int64)
+    for qualifier, mask in (("appeal", appeal), ("application", application)):
+        if mask.any():
+            limit, _ = _rule_values(
+                key="document.extension_count_limit", qualifier=qualifier, on=received[mask]
+            )
+            too_many = np.zeros(rows.size, dtype=np.bool_)
+            too_many[mask] = columns.extension_count[rows][mask] > limit
+            local_problem[too_many] = EXTENSION_TOO_MANY
+    cap_values = np.zeros(rows.size, dtype=np.int64)
+    cap_units = np.full(rows.size, -1, dtype=np.int64)
+    for key, mask in (
+        ("document.appeal_decision_extension", appeal),
+        ("document.legislator_question_extension", kind == G_LEGISLATOR),
+        ("document.council_question_extension", kind == G_COUNCILLOR),
+    ):
+        if mask.any():
+            found, unit = _rule_values(key=key, qualifier="", on=received[mask])
+            cap_values[mask] = found.astype(np.int64)
+            cap_units[mask] = _unit_code(unit, key)
+    # 人民申請: within the length of the original period (§51 IV).
+    cap_values[application] = values[rows][application]
+    cap_units[application] = units[rows][application]
+    limited = cap_units >= 0
+    extended_to = columns.extended_to[rows]
+    if limited.any():
+        longest = _period_end(cal, deadline[rows][limited], cap_values[limited], cap_units[limited])
+        too_long = np.zeros(rows.size, dtype=np.bool_)
+        too_long[limited] = extended_to[limited] > longest
+        local_problem[too_long & (local_problem == EXTENSION_OK)] = EXTENSION_TOO_LONG
+    problem[rows] = local_problem
+    requested = columns.extension_requested[rows]
+    asked_in_time = np.isnat(requested) | (requested <= deadline[rows])
+    accepted = columns.extension_approved[rows] & asked_in_time & (local_problem == EXTENSION_OK)
+    extended_deadline[rows[accepted]] = extended_to[accepted]
+
+
+def _status_codes(
+    *, is_closed: BoolArray, on_time: BoolArray, deadline_i: IntArray, as_of_i: np.int64
+) -> IntArray:
+    """0 on time, 1 late, 2 open and overdue, 3 open (STATUS_CODES)."""
+    closed_code = np.where(on_time, 0, 1)
+    open_code = np.where(as_of_i > deadline_i, 2, 3)
+    return np.where(is_closed, closed_code, open_code).astype(np.int64)
 
 
 # --- the per-row reference ----------------------------------------------------------------------

@@ -187,8 +187,20 @@ def test_figures_counted_in_memory_match_the_database_count(rdec_staff: User) ->
     def snapshot() -> list[tuple[Any, ...]]:
         return sorted(
             Figure.objects.values_list(
-                "agency_id", "unit", "category", "month", "total", "on_time", "late", "open_overdue", "open",
-                "on_time_extended", "extended", "as_ordinary", "days_used_sum", "days_used_count",
+                "agency_id",
+                "unit",
+                "category",
+                "month",
+                "total",
+                "on_time",
+                "late",
+                "open_overdue",
+                "open",
+                "on_time_extended",
+                "extended",
+                "as_ordinary",
+                "days_used_sum",
+                "days_used_count",
             )
         )
 
