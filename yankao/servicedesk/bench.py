@@ -535,3 +535,4 @@ def intake_api(ctx: Any) -> list[Figure]:
 # Figures kept in modules of their own, registered when `yankao bench` discovers this module.
 import yankao.servicedesk.duplicates_bench  # noqa: E402, F401
 from yankao.servicedesk import inbox_bench  # noqa: E402, F401
+from yankao.servicedesk import hotline_bench  # noqa: E402, F401
