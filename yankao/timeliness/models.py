@@ -227,6 +227,9 @@ class Figure(models.Model):
         ]
         indexes = [models.Index(fields=["month", "category"], name="timeliness_fig_month_cat")]
 
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.unit} {self.category} {self.month:%Y-%m}"
+
 
 class Sample(models.Model):
     """A reproducible random sample of one agency's documents for an on-site check (實地抽查)."""
@@ -245,6 +248,9 @@ class Sample(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("實地抽查")
         verbose_name_plural = _("實地抽查")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.date_from}–{self.date_to}（{self.seed}）"
 
 
 class SampleItem(models.Model):
@@ -269,3 +275,6 @@ class SampleItem(models.Model):
     class Meta:
         ordering = ["sample", "position"]
         constraints = [models.UniqueConstraint(fields=["sample", "document"], name="timeliness_sample_doc")]
+
+    def __str__(self) -> str:
+        return f"{self.sample_id}#{self.position}"

@@ -45,7 +45,8 @@ def test_rdec_sees_the_city_ranking_and_petition_label(client, rdec_staff, regis
     client.force_login(rdec_staff)
     html = client.get("/console/timeliness/", PERIOD).content.decode()
     assert "各機關排名" in html
-    assert "工務局" in html and "環境保護局" in html
+    assert "工務局" in html
+    assert "環境保護局" in html
     assert "人民陳情案（公文時效查核）" in html
     assert "與第五章聯合服務中心陳情系統之如期辦結率" in html
 
@@ -54,14 +55,17 @@ def test_agency_sees_only_its_own_documents(client, liaison, officer_of_other_ag
     client.force_login(liaison)
     html = client.get("/console/timeliness/", PERIOD).content.decode()
     assert "各單位排名" in html
-    assert "養護工程處" in html and "空氣品質科" not in html
+    assert "養護工程處" in html
+    assert "空氣品質科" not in html
     listing = client.get("/console/timeliness/documents/", PERIOD).content.decode()
-    assert "PW-1" in listing and "EP-1" not in listing
+    assert "PW-1" in listing
+    assert "EP-1" not in listing
     other = Document.objects.get(number="EP-1")
     assert client.get(f"/console/timeliness/documents/{other.pk}/").status_code == 404
     client.force_login(officer_of_other_agency)
     listing = client.get("/console/timeliness/documents/", PERIOD).content.decode()
-    assert "EP-1" in listing and "PW-1" not in listing
+    assert "EP-1" in listing
+    assert "PW-1" not in listing
 
 
 def test_citizens_and_investigators_are_refused(client, citizen, investigator, registers) -> None:
@@ -104,7 +108,8 @@ def test_import_page_shows_row_errors_and_offers_the_download(client, rdec_staff
     response = client.post("/console/timeliness/imports/", {"profile": profile.pk, "file": bad}, follow=True)
     html = response.content.decode()
     assert "全部未匯入" in html
-    assert "113/02/30" in html and "沒有30日" in html
+    assert "113/02/30" in html
+    assert "沒有30日" in html
     assert Document.objects.count() == 0
     batch_url = response.redirect_chain[-1][0]
     download = client.get(batch_url + "errors.csv")
@@ -130,7 +135,8 @@ def test_sample_is_reproducible_and_findings_are_recorded(client, rdec_staff, li
     client.post("/console/timeliness/samples/", form)
     first, second = Sample.objects.order_by("pk")
     picked = [list(sample.items.values_list("document__number", flat=True)) for sample in (first, second)]
-    assert picked[0] == picked[1] and len(picked[0]) == 2
+    assert picked[0] == picked[1]
+    assert len(picked[0]) == 2
     item = first.items.first()
     assert item is not None
     url = f"/console/timeliness/samples/{first.pk}/items/{item.pk}/"
