@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 
 from yankao.cases.kinds import case_kinds
 from yankao.cases.models import Case, Category
@@ -279,11 +279,15 @@ def call_statistics(*, first: date, last: date) -> CallStatistics:
     months = [CallMonth(a, b, OutcomeCounts()) for a, b in spans]
     by_category: dict[int, OutcomeCounts] = defaultdict(OutcomeCounts)
     total = OutcomeCounts()
-    for row in calls.values_list("started_on", "category_id", "outcome").annotate(n=Count("*")):
-        day, category_id, outcome, count = row
+    seconds = 0
+    for row in calls.values_list("started_on", "category_id", "outcome").annotate(
+        n=Count("*"), seconds=Sum("duration_seconds")
+    ):
+        day, category_id, outcome, count, duration = row
         months[month_of[(day.year, day.month)]].outcomes.add(outcome, count)
         by_category[category_id].add(outcome, count)
         total.add(outcome, count)
+        seconds += duration or 0
     hours = [0] * 24
     for hour, count in calls.values_list("started_hour").annotate(n=Count("*")):
         hours[hour] = count
@@ -293,7 +297,6 @@ def call_statistics(*, first: date, last: date) -> CallStatistics:
         (CallCategory(code=codes[pk], name=names[pk], outcomes=counts) for pk, counts in by_category.items()),
         key=lambda row: (-row.outcomes.total, row.code),
     )
-    average = calls.aggregate(seconds=Avg("duration_seconds"))["seconds"] or 0.0
     return CallStatistics(
         first=first,
         last=last,
@@ -301,7 +304,7 @@ def call_statistics(*, first: date, last: date) -> CallStatistics:
         categories=categories,
         hours=hours,
         outcomes=total,
-        average_duration_seconds=float(average),
+        average_duration_seconds=seconds / total.total if total.total else 0.0,
     )
 
 

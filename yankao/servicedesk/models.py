@@ -74,8 +74,12 @@ class Call(models.Model):
         indexes = [
             models.Index(fields=["started_at"], name="call_started_idx"),
             models.Index(fields=["caller_phone_digest", "started_at"], name="call_caller_idx"),
-            # Covers the monthly/category/outcome statistics: an index-only scan of a year.
-            models.Index(fields=["started_on", "category", "outcome"], name="call_stats_idx"),
+            # Covers the monthly/category/outcome statistics and the average duration: one
+            # index-only scan of a year.
+            models.Index(
+                fields=["started_on", "category", "outcome", "duration_seconds"],
+                name="call_stats_duration_idx",
+            ),
             models.Index(fields=["started_on", "started_hour"], name="call_hours_idx"),
             models.Index(fields=["source"], name="call_source_idx"),
         ]
