@@ -202,7 +202,9 @@ class ExceptionRow:
 def exceptions_list(*, user: Any, today: date, agency: Agency | None = None) -> list[ExceptionRow]:
     """What needs attention now, most serious first: red and yellow lights, overdue and returned
     reports, high-risk programs, and (for the RDEC) reports waiting for review."""
-    queryset = programs_visible(user=user)
+    queryset = programs_visible(user=user).filter(
+        Q(controlled_until__isnull=True) | Q(controlled_until__gt=today)
+    )
     if agency is not None:
         queryset = queryset.filter(agency=agency)
     columns = (

@@ -470,9 +470,10 @@ def risk_ratings_compute(*, quarter: date, today: date | None = None) -> dict[st
     programs = list(
         Program.objects.filter(controlled_from__lte=last_day, starts_on__lte=last_day)
         .exclude(controlled_until__lt=quarter)
-        .only("pk", "ends_on")
+        .only("pk", "starts_on", "ends_on")
     )
     months = [quarter, month_add(quarter, 1), month_add(quarter, 2)]
+    due_months = [m for m in months if report_due_on(period=m) < today]
     reports: dict[int, list[MonthlyReport]] = {}
     for report in MonthlyReport.objects.filter(period__in=months, state__in=FILED_STATES).only(
         "program_id", "period", "planned_progress", "actual_progress", "execution_rate", "light"
@@ -505,8 +506,10 @@ def risk_ratings_compute(*, quarter: date, today: date | None = None) -> dict[st
             remaining = HUNDRED - latest.planned_progress
             if program.ends_on <= month_last(month_add(quarter, 5)) and remaining >= steep:
                 medium.append(f"預定進度曲線失衡：距完工不到兩季，尚有 {remaining.normalize():f}% 預定進度")
-        missing = len([m for m in months if m <= month_first(on)]) - len(own)
-        if missing > 0 and month_first(program.ends_on) >= quarter:
+        # Only months already past their due date count as missing; months a program did not run are not owed.
+        owed = [m for m in due_months if month_first(program.starts_on) <= m <= month_first(program.ends_on)]
+        missing = len(owed) - len([r for r in own if r.period in owed])
+        if missing > 0:
             medium.append(f"當季缺漏月報 {missing} 個月")
         if upcoming.get(program.pk):
             medium.append(f"{upcoming[program.pk]} 個查核點將於 {window} 日內到期")

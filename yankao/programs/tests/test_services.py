@@ -251,3 +251,18 @@ def test_a_cached_dashboard_follows_the_next_write(
     after = dashboard_build_cached(user=rdec_staff, today=TODAY)
     assert after.lights[Light.RED] == 1
     assert after.awaiting_review == 1
+
+
+def test_released_programs_leave_the_exception_list_and_undue_months_are_not_missing(
+    officer, rdec_staff
+) -> None:
+    released = program_make(controlled_until=date(2024, 3, 1))
+    running = program_make()
+    codes = {row.code for row in exceptions_list(user=rdec_staff, today=date(2024, 4, 9))}
+    assert running.code in codes
+    assert released.code not in codes
+    for month in (1, 2):
+        report_save(program=running, period=date(2024, month, 1), user=officer, submit=True, today=TODAY,
+                    figures=behind_figures(actual_progress=Decimal("60")))  # fmt: skip
+    risk_ratings_compute(quarter=date(2024, 1, 1), today=TODAY)  # March is not due before 2024-04-08
+    assert running.risk_ratings.get().level == RiskLevel.LOW
