@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from yankao.cases.models import Case
+from yankao.cases.selectors import category_cache
 from yankao.cases.workflow import State
 from yankao.core.personal_data import personal_decrypt, personal_digest, phone_normalise
 from yankao.core.roc_dates import TAIWAN
@@ -585,51 +587,173 @@ def _candidates(
     return found[:limit]
 
 
+@dataclass(frozen=True)
+class _Recent:
+    """The narrow columns of one recent case: enough to choose which cases to read in full."""
+
+    id: int
+    received_at: datetime
+    category_id: int
+    location_text: str
+    latitude: float | None
+    longitude: float | None
+    phone_digest: str
+    email_digest: str
+
+
+_RECENT_FIELDS = (
+    "id",
+    "received_at",
+    "category_id",
+    "location_text",
+    "latitude",
+    "longitude",
+    "petitioner_phone_digest",
+    "petitioner_email_digest",
+)
+
+
+class _RecentCases:
+    """Per process: the narrow columns of the cases of the last weeks, kept up to date by id.
+
+    Without an index on (category, received_at), choosing the candidates in SQL means reading every
+    case of the window, wide rows with their text and encrypted fields: tens of milliseconds on
+    every key press. Here the window is read once per process, then only the cases with a higher
+    id than the last seen; the candidates chosen are then read in full by primary key, with their
+    current state, so a stale narrow row can only cost one useless read. The newest row is checked
+    on every use: if it is gone or changed (a restored or rolled-back database), all is re-read.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        self._rows: dict[int, _Recent] = {}
+        self._since: datetime | None = None
+        self._newest: tuple[int, datetime] | None = None
+
+    def since(self, since: datetime) -> list[_Recent]:
+        with self._lock:
+            if self._since is None or not self._still_valid():
+                self._load(since=since - timedelta(days=1))
+            elif since < self._since:
+                # An older window (the page of an old case): read it once, keep the cache for intake.
+                return [
+                    self._row(values) for values in self._narrow(Case.objects.filter(received_at__gte=since))
+                ]
+            else:
+                self._load_newer()
+            assert self._since is not None
+            if since - self._since > timedelta(days=7):  # forget what no window reaches any more
+                self._rows = {pk: row for pk, row in self._rows.items() if row.received_at >= since}
+                self._since = since
+            return [row for row in self._rows.values() if row.received_at >= since]
+
+    def _still_valid(self) -> bool:
+        if self._newest is None:
+            return not Case.objects.exists()
+        pk, received_at = self._newest
+        return Case.objects.filter(pk=pk, received_at=received_at).exists()
+
+    def _load(self, *, since: datetime) -> None:
+        self.clear()
+        self._since = since
+        self._add(Case.objects.filter(received_at__gte=since))
+
+    def _load_newer(self) -> None:
+        newest = self._newest[0] if self._newest else 0
+        assert self._since is not None
+        self._add(Case.objects.filter(pk__gt=newest, received_at__gte=self._since))
+
+    def _add(self, queryset: Any) -> None:
+        for values in self._narrow(queryset):
+            row = self._row(values)
+            self._rows[row.id] = row
+            if self._newest is None or row.id > self._newest[0]:
+                self._newest = (row.id, row.received_at)
+
+    @staticmethod
+    def _narrow(queryset: Any) -> Any:
+        return queryset.order_by().values_list(*_RECENT_FIELDS)
+
+    @staticmethod
+    def _row(values: tuple[Any, ...]) -> _Recent:
+        return _Recent(
+            id=values[0],
+            received_at=values[1],
+            category_id=values[2],
+            location_text=values[3],
+            latitude=float(values[4]) if values[4] is not None else None,
+            longitude=float(values[5]) if values[5] is not None else None,
+            phone_digest=values[6],
+            email_digest=values[7],
+        )
+
+
+recent_cases = _RecentCases()
+
+
 def _candidate_rows(
     *, features: PetitionFeatures, at: datetime, settings: DuplicateSettings, exclude_case_id: int | None
 ) -> list[dict[str, Any]]:
-    """One query: the cases of the window worth judging, newest first, at most `scan_limit`.
+    """The cases of the window worth judging, newest first, at most `scan_limit`.
 
-    Worth judging: the same petitioner (digest indexes), or the same category near the place
-    (coordinates' box, or the written road), or, with no place at all, the same category.
+    Worth judging: the same petitioner (digests), or the same category near the place (within the
+    coordinates' box, or naming the same road), or, with no category and no place, any case of the
+    window. Chosen on the narrow per-process rows, then read in full by primary key with the
+    conditions that change: open or recently closed, not merged or transferred.
     """
     since = at - timedelta(days=settings.window_days)
-    closed_since = at - timedelta(days=settings.closed_recent_days)
-    who = Q()
-    if features.phone_digest:
-        who |= Q(petitioner_phone_digest=features.phone_digest)
-    if features.email_digest:
-        who |= Q(petitioner_email_digest=features.email_digest)
-    where = Q(category__code=features.category_code) if features.category_code else Q()
-    near = Q()
+    until = at + timedelta(minutes=1)
+    category = category_cache.get(features.category_code) if features.category_code else None
+    if features.category_code and category is None:
+        return []
+    roads = place_parse(features.address).roads
+    box: tuple[float, float, float, float] | None = None
     if features.latitude is not None and features.longitude is not None:
         delta_lat = settings.distance_metres * DEGREES_PER_METRE
         delta_lon = delta_lat / max(0.1, math.cos(math.radians(features.latitude)))
-        near |= Q(
-            latitude__range=(
-                _degrees(features.latitude - delta_lat),
-                _degrees(features.latitude + delta_lat),
-            ),
-            longitude__range=(
-                _degrees(features.longitude - delta_lon),
-                _degrees(features.longitude + delta_lon),
-            ),
+        box = (
+            features.latitude - delta_lat,
+            features.latitude + delta_lat,
+            features.longitude - delta_lon,
+            features.longitude + delta_lon,
         )
-    roads = place_parse(features.address).roads
-    if roads:
-        near |= Q(location_text__contains=roads[0])
-    if near:
-        where &= near
-    # Nothing narrows the search (text only): the newest cases of the window, up to the scan limit.
-    match = (who | where) if where else Q()
-    queryset = (
-        Case.objects.filter(match, received_at__gte=since, received_at__lte=at + timedelta(minutes=1))
+    narrowed = category is not None or box is not None or bool(roads)
+
+    def worth(row: _Recent) -> bool:
+        if row.received_at > until or row.id == exclude_case_id:
+            return False
+        if (features.phone_digest and row.phone_digest == features.phone_digest) or (
+            features.email_digest and row.email_digest == features.email_digest
+        ):
+            return True
+        if category is not None and row.category_id != category.pk:
+            return False
+        near = box is None and not roads
+        if box is not None and row.latitude is not None and row.longitude is not None:
+            near = box[0] <= row.latitude <= box[1] and box[2] <= row.longitude <= box[3]
+        if not near and roads:
+            near = roads[0] in row.location_text
+        return near or not narrowed
+
+    chosen = sorted(
+        (row for row in recent_cases.since(since) if worth(row)),
+        key=lambda row: row.received_at,
+        reverse=True,
+    )
+    ids = [row.id for row in chosen[: settings.scan_limit]]
+    if not ids:
+        return []
+    closed_since = at - timedelta(days=settings.closed_recent_days)
+    rows = (
+        Case.objects.filter(pk__in=ids)
         .filter(Q(is_open=True) | Q(closed_at__gte=closed_since))
         .exclude(state__in=EXCLUDED_STATES)
+        .values(*_CANDIDATE_FIELDS)
     )
-    if exclude_case_id is not None:
-        queryset = queryset.exclude(pk=exclude_case_id)
-    return list(queryset.order_by("-received_at").values(*_CANDIDATE_FIELDS)[: settings.scan_limit])
+    return sorted(rows, key=lambda row: row["received_at"], reverse=True)
 
 
 # --- what the public may see -----------------------------------------------------------------

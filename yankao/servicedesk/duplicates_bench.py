@@ -3,10 +3,10 @@
 - `servicedesk.duplicates_quality`: precision and recall of `pair_judge` on the hand-written pairs
   (data/duplicate_pairs.toml; goals: precision >= 0.9, recall >= 0.8), against a naive judge (same
   category and rapidfuzz's WRatio of the raw texts at its best threshold on the set).
-- `servicedesk.duplicates_latency`: the suggestion at intake (`duplicate_candidates_for_case`, the
-  same query and judging as `duplicate_candidates_find`) for 200 cases of the demo year (about
-  205,000 cases), server time p95 (goal: under 100 ms), against the naive way in the same process:
-  a full-scan `LIKE '%…%'` over every case's text.
+- `servicedesk.duplicates_latency`: the suggestion at intake (`duplicate_candidates_find`) for 200
+  petitions typed again from the last two weeks of the demo year (about 205,000 cases), server
+  time p95 (goal: under 100 ms), against the naive way in the same process: a full-scan
+  `LIKE '%…%'` over every case's text.
 - `servicedesk.open311_requests`: `GET /open311/v2/requests.json` for 90 days of the demo year on a
   server whose database holds it (goal: p95 under 150 ms), against the bare view of that server.
 
@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,43 +144,67 @@ def duplicates_quality(ctx: Any) -> list[Figure]:
 
 
 def latency_probe(samples: int = SAMPLES) -> dict[str, Any]:
-    """Run inside a process on the demo database: the engine's and the naive way's milliseconds."""
+    """Run inside a process on the demo database: the engine's and the naive way's milliseconds.
+
+    Intake as it happens: "now" is just after the newest case of the demo, and each sample is the
+    text, category, place and phone of one of the last cases, typed in again.
+    """
     from django.db.models import Q
 
     from yankao.cases.models import Case
-    from yankao.servicedesk.duplicates import duplicate_candidates_for_case
+    from yankao.core.personal_data import personal_decrypt
+    from yankao.servicedesk.duplicates import duplicate_candidates_find
 
     total = Case.objects.count()
     newest = Case.objects.order_by("-received_at").values_list("received_at", flat=True).first()
     if newest is None:
         raise RuntimeError("the demo database has no cases")
-    step = max(1, total // (samples * 4))
-    # Cases spread over the last quarter of the year (ids follow arrival), with their categories.
-    sample_ids = list(Case.objects.order_by("-id").values_list("id", flat=True)[: samples * step : step])
-    cases = list(Case.objects.filter(pk__in=sample_ids).select_related("category", "agency"))
+    now = newest + timedelta(minutes=1)
+    # Spread over the last two weeks of the demo (ids follow arrival), with their categories.
+    recent = list(
+        Case.objects.filter(received_at__gte=now - timedelta(days=14))
+        .order_by("-id")
+        .values_list("id", flat=True)
+    )
+    step = max(1, len(recent) // samples)
+    cases = list(Case.objects.filter(pk__in=recent[::step][:samples]).select_related("category"))
+    typed = [
+        {
+            "text": f"{case.subject} {case.description}",
+            "category_code": case.category.code,
+            "phone": personal_decrypt(case.petitioner_phone_encrypted),
+            "address": case.location_text,
+            "received_at": now,
+            "exclude_case_id": case.pk,
+        }
+        for case in cases
+    ]
 
-    def engine(case: Case) -> int:
-        return len(duplicate_candidates_for_case(case=case))
+    def engine(petition: dict[str, Any]) -> int:
+        return len(duplicate_candidates_find(**petition))
 
-    def naive(case: Case) -> int:
-        # The obvious query: any case whose text contains the first words of this subject.
-        words = case.subject[:4]
+    def naive(petition: dict[str, Any]) -> int:
+        # The obvious query: any case whose text contains the first words of this one.
+        words = petition["text"][:4]
         rows = list(
             Case.objects.filter(Q(subject__contains=words) | Q(description__contains=words))
-            .exclude(pk=case.pk)
+            .exclude(pk=petition["exclude_case_id"])
             .values_list("id", "number", "subject")[:5]
         )
         return len(rows)
 
-    for case in cases[:20]:  # warm-up: connections, regex caches, the rule cache
-        engine(case)
-        naive(case)
+    started = time.perf_counter()
+    engine(typed[0])  # the first suggestion of a process reads the window's narrow columns
+    first_ms = (time.perf_counter() - started) * 1000
+    for petition in typed[:20]:  # warm-up: connections, regex caches, the rule cache
+        engine(petition)
+        naive(petition)
     timings: dict[str, list[float]] = {"engine": [], "naive": []}
     found = {"engine": 0, "naive": 0}
-    for case in cases:
+    for petition in typed:
         for name, function in (("engine", engine), ("naive", naive)):
             started = time.perf_counter()
-            found[name] += function(case) > 0
+            found[name] += function(petition) > 0
             timings[name].append((time.perf_counter() - started) * 1000)
 
     def percentile(values: list[float], percent: float) -> float:
@@ -188,7 +213,8 @@ def latency_probe(samples: int = SAMPLES) -> dict[str, Any]:
 
     return {
         "cases_in_database": total,
-        "samples": len(cases),
+        "samples": len(typed),
+        "first_call_of_a_process_ms": round(first_ms, 1),
         "engine": {
             "p50_ms": round(statistics.median(timings["engine"]), 2),
             "p95_ms": round(percentile(timings["engine"], 95), 2),
