@@ -1,10 +1,14 @@
 """The 1999 console in the browser, by keyboard: a known caller's call is dispatched after the
 duplicate warning, another is answered on the spot, a third becomes a petition."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from yankao.cases.models import Case, Category
 from yankao.cases.services import Petitioner, case_intake
+from yankao.servicedesk.hotline_services import call_log
 from yankao.servicedesk.models import Call
 from yankao.testing.browser import assert_accessible, assert_no_console_errors, login_as, screenshot
 
@@ -103,10 +107,24 @@ def test_an_operator_logs_three_calls_by_keyboard(page, page_console, seeded):
     assert_no_console_errors(page_console)
 
 
-def test_the_live_dashboard_at_1366(page, page_console, seeded):
+def test_the_live_dashboard_at_1366(page, page_console, seeded, operator):
+    for minutes, outcome, code in (
+        (2, "answered", "tax"),
+        (30, "dispatched", "street_light"),
+        (70, "other", "other"),
+    ):
+        call_log(
+            operator=operator,
+            started_at=timezone.now() - timedelta(minutes=minutes),
+            outcome=outcome,
+            category_code=code,
+            summary="路燈不亮" if outcome == "dispatched" else "",
+            answer="已說明" if outcome == "answered" else "",
+        )
     login_as(page, "rdec_staff")
     page.goto("/console/hotline/dashboard/")
     assert page.get_by_role("heading", level=1).inner_text() == "1999話務即時看板"
+    assert "3" in page.locator(".hotline-figures").inner_text()
     assert_accessible(page)
     screenshot(page, "console-hotline-dashboard-1366")
     assert_no_console_errors(page_console)
