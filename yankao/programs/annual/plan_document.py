@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.template.loader import render_to_string
 
@@ -189,3 +190,28 @@ def plan_docx(*, content: PlanContent) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# Compiled and approved plans no longer change (the services refuse edits once compiled), so their
+# documents are kept in the shared cache by round and version: the second download is instant, and
+# approval (a new version) prints afresh. An open round's drafts change by the minute: never cached.
+CACHE_SECONDS = 7 * 24 * 3600
+
+
+def plan_document_bytes(*, plan_round: Any, kind: str) -> bytes:
+    """The plan as "pdf" or "docx" bytes, from the cache when the round is compiled or approved."""
+    from django.core.cache import cache
+
+    from yankao.programs.annual.models import PlanRound
+    from yankao.programs.annual.selectors.plan import plan_content
+
+    render = {"pdf": plan_pdf, "docx": plan_docx}[kind]
+    if plan_round.status == PlanRound.Status.OPEN:
+        return render(content=plan_content(plan_round=plan_round))
+    key = f"yankao:annual-plan:{plan_round.pk}:{plan_round.version}:{kind}"
+    cached = cache.get(key)
+    if isinstance(cached, bytes):
+        return cached
+    data = render(content=plan_content(plan_round=plan_round))
+    cache.set(key, data, CACHE_SECONDS)
+    return data

@@ -562,20 +562,22 @@ def plan_item(request: HttpRequest, item_id: int) -> HttpResponse:
     )
 
 
-def _plan_content_for(request: HttpRequest, year: int) -> plan_selectors.PlanContent:
+def _plan_round_for_document(request: HttpRequest, year: int) -> PlanRound:
     user: Any = request.user
     round_ = _round_or_404(year)
     if not reads_all(user) and round_.status != PlanRound.Status.APPROVED:
         # Agencies read the approved plan; drafts of the whole city stay with the RDEC.
         raise Http404
-    return plan_selectors.plan_content(plan_round=round_)
+    return round_
 
 
 @staff_required
 @require_GET
 def plan_document_pdf(request: HttpRequest, year: int) -> HttpResponse:
-    content = _plan_content_for(request, year)
-    response = HttpResponse(plan_document.plan_pdf(content=content), content_type="application/pdf")
+    round_ = _plan_round_for_document(request, year)
+    response = HttpResponse(
+        plan_document.plan_document_bytes(plan_round=round_, kind="pdf"), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="annual-plan-{_roc_year(year)}.pdf"'
     return response
 
@@ -583,9 +585,10 @@ def plan_document_pdf(request: HttpRequest, year: int) -> HttpResponse:
 @staff_required
 @require_GET
 def plan_document_docx(request: HttpRequest, year: int) -> HttpResponse:
-    content = _plan_content_for(request, year)
+    round_ = _plan_round_for_document(request, year)
     response = HttpResponse(
-        plan_document.plan_docx(content=content), content_type=plan_document.DOCX_CONTENT_TYPE
+        plan_document.plan_document_bytes(plan_round=round_, kind="docx"),
+        content_type=plan_document.DOCX_CONTENT_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="annual-plan-{_roc_year(year)}.docx"'
     return response

@@ -123,3 +123,17 @@ def test_docx_opens_in_libreoffice(approved_round, tmp_path):
         ["pdftotext", str(tmp_path / "plan.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert text.index("壹、高雄市政府秘書處") < text.index("參、高雄市政府環境保護局")
+
+
+def test_an_approved_plan_is_rendered_once_and_an_open_round_every_time(approved_round, monkeypatch):
+    from yankao.programs.annual import plan_document
+
+    calls = []
+    monkeypatch.setattr(plan_document, "plan_docx", lambda *, content: calls.append(content) or b"docx")
+    assert plan_document.plan_document_bytes(plan_round=approved_round, kind="docx") == b"docx"
+    assert plan_document.plan_document_bytes(plan_round=approved_round, kind="docx") == b"docx"
+    assert len(calls) == 1
+    approved_round.status = PlanRound.Status.OPEN
+    plan_document.plan_document_bytes(plan_round=approved_round, kind="docx")
+    plan_document.plan_document_bytes(plan_round=approved_round, kind="docx")
+    assert len(calls) == 3
