@@ -178,7 +178,10 @@ def call_log(
                     )
                     tracking_code = ""  # the receiving module tells the caller its own reference
             call.case = case
-            call.full_clean(exclude=["operator", "category", "case"], validate_unique=False)
+            # Field checks only: uniqueness and the check constraints are the database's (a query each).
+            call.full_clean(
+                exclude=["operator", "category", "case"], validate_unique=False, validate_constraints=False
+            )
             call.save()
             audit_record_for(
                 call,
