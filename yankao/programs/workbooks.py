@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -26,7 +26,6 @@ from yankao.programs.access import can_file_report, can_review_reports
 from yankao.programs.caching import programs_generation_bump
 from yankao.programs.lights import light_thresholds
 from yankao.programs.models import (
-    Light,
     Milestone,
     MonthlyReport,
     Program,
@@ -37,7 +36,7 @@ from yankao.programs.models import (
 from yankao.programs.periods import month_add, month_first, month_label, month_last
 from yankao.programs.services import (
     EDITABLE_STATES,
-    FILED_STATES,
+    ComputedFigures,
     ReportFigures,
     ReportInvalidError,
     report_due_on,
@@ -222,16 +221,21 @@ def reports_import(*, file: IO[bytes], filename: str, user: Any, today: date | N
     milestones: dict[int, list[Milestone]] = {}
     for milestone in Milestone.objects.filter(program__in=programs.values()):
         milestones.setdefault(milestone.program_id, []).append(milestone)
+    # Only the months the file names: reading every report of 1,338 programs cost seconds.
+    periods: set[date] = set()
+    for row in rows:
+        try:
+            periods.add(_period_read(row.values.get(PERIOD)))
+        except InvalidDateError:
+            continue  # reported row by row below
     existing = {
         (report.program_id, report.period): report
-        for report in MonthlyReport.objects.filter(program__in=programs.values()).filter(
-            period__gte=month_add(month_first(today), -24)
-        )
+        for report in MonthlyReport.objects.filter(program__in=programs.values(), period__in=periods)
     }
     thresholds_cache: dict[date, Any] = {}
     errors: list[RowError] = []
     seen: dict[tuple[int, date], int] = {}
-    parsed: list[tuple[Program, date, ReportFigures, Any]] = []
+    parsed: list[tuple[Program, date, ReportFigures, ComputedFigures]] = []
     for row in rows:
         values = row.values
         code = str(values.get(CODE, "")).strip()
@@ -422,7 +426,7 @@ def reports_import(*, file: IO[bytes], filename: str, user: Any, today: date | N
             ],
             batch_size=1000,
         )
-        _programs_latest_bulk_refresh(program_ids={program.pk for program, *_ in parsed})
+        _programs_latest_bulk_refresh(parsed=parsed)
         programs_generation_bump()
         audit_record(
             action=AuditAction.IMPORT,
@@ -439,28 +443,34 @@ def reports_import(*, file: IO[bytes], filename: str, user: Any, today: date | N
     )
 
 
-def _programs_latest_bulk_refresh(*, program_ids: set[int]) -> None:
-    """program_latest_refresh for many programs in a few queries."""
-    latest: dict[int, MonthlyReport] = {}
-    for report in (
-        MonthlyReport.objects.filter(program_id__in=program_ids, state__in=FILED_STATES)
-        .order_by("program_id", "-period")
-        .only("program_id", "period", "planned_progress", "actual_progress", "execution_rate", "light")
-    ):
-        latest.setdefault(report.program_id, report)
-    programs = list(Program.objects.filter(pk__in=program_ids).only("pk"))
-    for program in programs:
-        last = latest.get(program.pk)
-        program.latest_period = last.period if last else None
-        program.latest_planned = last.planned_progress if last else None
-        program.latest_actual = last.actual_progress if last else None
-        program.latest_execution_rate = last.execution_rate if last else None
-        program.light = last.light if last else Light.NONE
-    Program.objects.bulk_update(
-        programs,
-        ["latest_period", "latest_planned", "latest_actual", "latest_execution_rate", "light"],
-        batch_size=500,
-    )
+def _programs_latest_bulk_refresh(
+    *, parsed: list[tuple[Program, date, ReportFigures, ComputedFigures]]
+) -> None:
+    """program_latest_refresh for every imported program, in one executemany.
+
+    An imported month is filed (submitted), so it becomes the program's latest unless the program
+    already has a later filed month. Django's bulk_update compiles one CASE per column and row, which
+    took seconds for 1,338 programs; a plain parameterised UPDATE per row is the same statement reused.
+    """
+    newest: dict[int, tuple[Program, date, ComputedFigures]] = {}
+    for program, period, _figures, computed in parsed:
+        if program.pk not in newest or period > newest[program.pk][1]:
+            newest[program.pk] = (program, period, computed)
+    rows = [
+        (period, computed.planned, computed.actual, computed.execution_rate, computed.light, program.pk)
+        for program, period, computed in newest.values()
+        if program.latest_period is None or period >= program.latest_period
+    ]
+    if not rows:
+        return
+    table = connection.ops.quote_name(Program._meta.db_table)
+    # The fields have no db_column: their names are their columns.
+    assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in LATEST_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608 - names from the model
+
+
+LATEST_FIELDS = ("latest_period", "latest_planned", "latest_actual", "latest_execution_rate", "light")
 
 
 # ---------------------------------------------------------------------------------------------
