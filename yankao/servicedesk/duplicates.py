@@ -630,10 +630,16 @@ class _RecentCases:
 
     def clear(self) -> None:
         self._rows: dict[int, _Recent] = {}
+        # Looked up instead of walked: a category's rows, and the rows of a phone or e-mail digest.
+        self._by_category: dict[int, list[_Recent]] = {}
+        self._by_digest: dict[str, list[_Recent]] = {}
         self._since: datetime | None = None
         self._newest: tuple[int, datetime] | None = None
 
-    def since(self, since: datetime) -> list[_Recent]:
+    def since(
+        self, since: datetime, *, category_id: int | None = None, digests: tuple[str, ...] = ()
+    ) -> list[_Recent]:
+        """The rows received since `since`: of `category_id` and of the `digests` when given, else all."""
         with self._lock:
             if self._since is None or not self._still_valid():
                 self._load(since=since - timedelta(days=1))
@@ -646,9 +652,20 @@ class _RecentCases:
                 self._load_newer()
             assert self._since is not None
             if since - self._since > timedelta(days=7):  # forget what no window reaches any more
-                self._rows = {pk: row for pk, row in self._rows.items() if row.received_at >= since}
-                self._since = since
-            return [row for row in self._rows.values() if row.received_at >= since]
+                kept = [row for row in self._rows.values() if row.received_at >= since]
+                newest = self._newest
+                self.clear()
+                self._since, self._newest = since, newest
+                self._index(kept)
+            if category_id is None:
+                rows: list[_Recent] = list(self._rows.values())
+            else:
+                rows = list(self._by_category.get(category_id, []))
+                for digest in digests:
+                    rows.extend(
+                        row for row in self._by_digest.get(digest, []) if row.category_id != category_id
+                    )
+            return [row for row in rows if row.received_at >= since]
 
     def _still_valid(self) -> bool:
         if self._newest is None:
@@ -667,9 +684,17 @@ class _RecentCases:
         self._add(Case.objects.filter(pk__gt=newest, received_at__gte=self._since))
 
     def _add(self, queryset: Any) -> None:
-        for values in self._narrow(queryset):
-            row = self._row(values)
+        self._index([self._row(values) for values in self._narrow(queryset)])
+
+    def _index(self, rows: list[_Recent]) -> None:
+        for row in rows:
+            if row.id in self._rows:  # not expected (ids only grow); keep the indexes right anyway
+                continue
             self._rows[row.id] = row
+            self._by_category.setdefault(row.category_id, []).append(row)
+            for digest in (row.phone_digest, row.email_digest):
+                if digest:
+                    self._by_digest.setdefault(digest, []).append(row)
             if self._newest is None or row.id > self._newest[0]:
                 self._newest = (row.id, row.received_at)
 
@@ -738,11 +763,11 @@ def _candidate_rows(
             near = roads[0] in row.location_text
         return near or not narrowed
 
-    chosen = sorted(
-        (row for row in recent_cases.since(since) if worth(row)),
-        key=lambda row: row.received_at,
-        reverse=True,
+    digests = tuple(digest for digest in (features.phone_digest, features.email_digest) if digest)
+    recent = recent_cases.since(
+        since, category_id=category.pk if category is not None else None, digests=digests
     )
+    chosen = sorted((row for row in recent if worth(row)), key=lambda row: row.received_at, reverse=True)
     ids = [row.id for row in chosen[: settings.scan_limit]]
     if not ids:
         return []

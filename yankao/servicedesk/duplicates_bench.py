@@ -146,23 +146,40 @@ def duplicates_quality(ctx: Any) -> list[Figure]:
 def latency_probe(samples: int = SAMPLES) -> dict[str, Any]:
     """Run inside a process on the demo database: the engine's and the naive way's milliseconds.
 
-    Intake as it happens: "now" is just after the newest case of the demo, and each sample is the
-    text, category, place and phone of one of the last cases, typed in again.
+    Intake as it happens: "now" is just after the last case of the demo's latest full month, and
+    each sample is the text, category, place and phone of one of the two weeks before, typed in
+    again.
     """
-    from django.db.models import Q
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncMonth
 
     from yankao.cases.models import Case
     from yankao.core.personal_data import personal_decrypt
     from yankao.servicedesk.duplicates import duplicate_candidates_find
 
     total = Case.objects.count()
-    newest = Case.objects.order_by("-received_at").values_list("received_at", flat=True).first()
-    if newest is None:
-        raise RuntimeError("the demo database has no cases")
+    # "Now" is the end of the latest full month of the demo (its historical year, about 17,000
+    # cases a month), not of the few recent weeks it adds: the window must be full-sized.
+    months = (
+        Case.objects.annotate(month=TruncMonth("received_at"))
+        .values("month")
+        .annotate(count=Count("id"))
+        .order_by("month")
+    )
+    full = [row["month"] for row in months if row["count"] >= total / 24]
+    if not full:
+        raise RuntimeError("the demo database has no full month of cases")
+    newest = (
+        Case.objects.filter(received_at__gte=full[-1], received_at__lt=full[-1] + timedelta(days=32))
+        .order_by("-received_at")
+        .values_list("received_at", flat=True)
+        .first()
+    )
+    assert newest is not None
     now = newest + timedelta(minutes=1)
-    # Spread over the last two weeks of the demo (ids follow arrival), with their categories.
+    # Spread over the two weeks before "now" (ids follow arrival), with their categories.
     recent = list(
-        Case.objects.filter(received_at__gte=now - timedelta(days=14))
+        Case.objects.filter(received_at__gte=now - timedelta(days=14), received_at__lte=now)
         .order_by("-id")
         .values_list("id", flat=True)
     )
