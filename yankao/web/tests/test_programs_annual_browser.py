@@ -120,3 +120,48 @@ def test_the_agency_cannot_open_another_agencys_item(page, plan_round, officer_o
     login_as(page, "officer_of_other_agency")
     response = page.goto(f"/console/programs/annual/plan/items/{item.pk}/")
     assert response.status == 404
+
+
+def test_tracked_items_and_enterprise_pages_pass_axe(page, page_console, rdec_staff, inspector, auditor):
+    from yankao.programs.annual.services.enterprise import enterprise_evaluation_open, panel_member_add
+    from yankao.programs.annual.services.tracked import TrackedItemFields, tracked_item_create
+
+    tracked_item_create(
+        fields=TrackedItemFields(
+            kind="revitalisation_visit", title="美濃創生據點現勘", agency=Agency.objects.get(code="397131000A"),
+            started_on=date(2024, 3, 5), due_on=date(2024, 5, 5), held_on=date(2024, 3, 5),
+        ),
+        user=rdec_staff,
+    )  # fmt: skip
+    evaluation = enterprise_evaluation_open(
+        enterprise=Agency.objects.get(code="397802000A"), year=2023, user=rdec_staff
+    )
+    panel_member_add(
+        evaluation=evaluation,
+        reviewer=inspector,
+        is_external=True,
+        affiliation="國立中山大學",
+        user=rdec_staff,
+    )
+    # the reviewer scores on the page
+    login_as(page, "inspector")
+    page.goto(f"/console/programs/annual/enterprises/{evaluation.pk}/")
+    assert_accessible(page)
+    for label in ("經營績效（40%）", "財務管理（25%）", "服務品質（20%）", "創新與永續（15%）"):
+        page.get_by_label(label).fill("86")
+    page.get_by_role("button", name="送出評分").click()
+    assert "已送出評分" in page.locator("main").inner_text()
+    # the RDEC reads the tracked items (overdue) and the panel's scores
+    _switch_to(page, "rdec_staff")
+    page.goto("/console/programs/annual/")
+    assert_accessible(page)
+    page.get_by_role("link", name="檢視需注意的事項").click()
+    assert "美濃創生據點現勘" in page.locator("#tracked-items").inner_text()
+    assert_accessible(page)
+    page.goto(f"/console/programs/annual/enterprises/{evaluation.pk}/")
+    assert "86.00" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.goto("/console/programs/annual/evaluations/")
+    assert_accessible(page)
+    assert_no_console_errors(page_console)
+    screenshot(page, "annual-evaluations-rdec")
