@@ -178,3 +178,18 @@ def test_the_pair_set_holds_every_kind_of_near_miss() -> None:
     assert {"paraphrase", "other_words", "near_street", "near_place", "near_category", "near_person"} <= kinds
     assert sum(pair.duplicate for pair in pairs) >= 100
     assert sum(not pair.duplicate for pair in pairs) >= 100
+
+
+def test_a_case_filed_after_the_first_suggestion_is_found_by_the_next(seeded: None) -> None:
+    ask = {"text": "光華一路路燈不亮", "category_code": "street_light", "address": "苓雅區光華一路50號"}
+    assert duplicate_candidates_find(**ask, received_at=NOW) == []  # the window is read here
+    later = file(
+        subject="路燈不亮",
+        description="光華一路52號前路燈晚上不亮",
+        category="street_light",
+        location="苓雅區光華一路52號",
+        at=NOW - timedelta(minutes=5),
+    )
+    assert [candidate.case_id for candidate in duplicate_candidates_find(**ask, received_at=NOW)] == [
+        later.pk
+    ]
