@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +33,7 @@ from yankao.programs.access import (
     can_see_all_programs,
     can_use_programs,
 )
+from yankao.programs.caching import programs_generation
 from yankao.programs.models import (
     Light,
     MilestoneStatus,
@@ -96,28 +99,56 @@ def programs_dashboard(request: HttpRequest) -> HttpResponse:
     _require_programs(request)
     today = _today()
     agency = _agency_param(request)
-    dashboard = selectors.dashboard_build_cached(user=request.user, today=today, agency=agency)
-    exceptions = selectors.exceptions_list_cached(user=request.user, today=today, agency=agency)
     user: Any = request.user
     scope = agency.name if agency else (_("全市") if can_see_all_programs(user) else user.agency.name)
-    light_total = sum(dashboard.lights.values()) or 1
-    lights = [
-        (key, label, dashboard.lights.get(key, 0), 5 * round(dashboard.lights.get(key, 0) * 20 / light_total))
-        for key, label in Light.choices
-    ]
+
+    def figures() -> dict[str, Any]:
+        dashboard = selectors.dashboard_build_cached(user=user, today=today, agency=agency)
+        exceptions = selectors.exceptions_list_cached(user=user, today=today, agency=agency)
+        light_total = sum(dashboard.lights.values()) or 1
+        return {
+            "dashboard": dashboard,
+            "exceptions": exceptions[:15],
+            "exception_count": len(exceptions),
+            "lights": [
+                (
+                    key,
+                    label,
+                    dashboard.lights.get(key, 0),
+                    5 * round(dashboard.lights.get(key, 0) * 20 / light_total),
+                )
+                for key, label in Light.choices
+            ],
+            "current_month": month_label(dashboard.window.current),
+            "current_due": roc_date_format(dashboard.window.current_due),
+        }
+
     return _render(
         request,
         "web/programs/dashboard.html",
         {
-            "dashboard": dashboard,
-            "exceptions": exceptions[:15],
-            "exception_count": len(exceptions),
+            # Computed only when the page's cached fragment is stale (see the template's {% cache %}).
+            "figures": SimpleLazyObject(figures),
+            "fragment_key": _fragment_key(user, agency, today),
             "scope": scope,
             "agency": agency,
-            "lights": lights,
-            "current_month": month_label(dashboard.window.current),
-            "current_due": roc_date_format(dashboard.window.current_due),
         },
+    )
+
+
+def _fragment_key(user: Any, agency: Agency | None, today: date, *parts: object) -> str:
+    """The key of a page's cached fragment: the data's generation, the user's scope, day and language."""
+    scope = "all" if can_see_all_programs(user) else f"agency{user.agency_id}"
+    return ":".join(
+        str(part)
+        for part in (
+            programs_generation(),
+            scope,
+            agency.pk if agency else "-",
+            today,
+            get_language(),
+            *parts,
+        )
     )
 
 
@@ -145,6 +176,7 @@ def programs_exceptions(request: HttpRequest) -> HttpResponse:
             "total": len(rows),
             "agency": agency,
             "today": roc_date_format(today),
+            "fragment_key": _fragment_key(request.user, agency, today, page.number),
         },
     )
 
