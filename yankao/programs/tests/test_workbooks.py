@@ -99,3 +99,18 @@ def test_an_import_cannot_overwrite_a_report_already_submitted(officer) -> None:
     with pytest.raises(ImportRejectedError, match="1 處錯誤"):
         reports_import(file=file, filename="march.xlsx", user=officer, today=TODAY)
     assert MonthlyReport.objects.get().actual_progress == Decimal("50")
+
+
+def test_importing_an_earlier_month_keeps_the_programs_later_light(officer) -> None:
+    program = program_make()
+    report_save(
+        program=program, period=MARCH, user=officer, submit=True, today=TODAY,
+        figures=ReportFigures(planned_progress=Decimal("50"), actual_progress=Decimal("50"),
+                              budget_allocated=100, budget_executed=100),
+    )  # fmt: skip
+    file = workbook([[program.code, "", "113/02/29", 40, 20, 100, 100, "", "颱風", "趕工"]])
+    reports_import(file=file, filename="feb.xlsx", user=officer, today=TODAY)
+    program.refresh_from_db()
+    assert program.latest_period == MARCH
+    assert program.light == Light.GREEN
+    assert MonthlyReport.objects.get(period=date(2024, 2, 1)).light == Light.RED
