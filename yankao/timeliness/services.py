@@ -11,6 +11,7 @@ from typing import IO, Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yankao.core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
@@ -38,6 +39,7 @@ from yankao.timeliness.models import (
     Sample,
     SampleItem,
     Speed,
+    Status,
 )
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -524,15 +526,16 @@ def documents_reaudit_open(*, as_of: date | None = None, agency_ids: Sequence[in
     open_documents = Document.objects.filter(closed_on__isnull=True)
     if agency_ids is not None:
         open_documents = open_documents.filter(agency_id__in=agency_ids)
+    late_extended = Q(extended_deadline__lt=as_of) | Q(extended_deadline__isnull=True, deadline__lt=as_of)
     with transaction.atomic():
-        changed = open_documents.filter(status="open", deadline__lt=as_of).update(status="open_overdue")
-        changed += open_documents.filter(status="open_overdue", deadline__gte=as_of).update(status="open")
-        open_documents.filter(status_extended="open", extended_deadline__lt=as_of).update(
-            status_extended="open_overdue"
+        changed = open_documents.filter(status=Status.OPEN, deadline__lt=as_of).update(
+            status=Status.OPEN_OVERDUE
         )
-        open_documents.filter(
-            status_extended="open", extended_deadline__isnull=True, deadline__lt=as_of
-        ).update(status_extended="open_overdue")
+        changed += open_documents.filter(status=Status.OPEN_OVERDUE, deadline__gte=as_of).update(
+            status=Status.OPEN
+        )
+        open_documents.filter(late_extended).update(status_extended=Status.OPEN_OVERDUE)
+        open_documents.exclude(late_extended).update(status_extended=Status.OPEN)
         open_documents.update(audited_on=as_of)
         touched = sorted(set(agency_ids or Document.objects.values_list("agency_id", flat=True).distinct()))
         figures_rebuild(agency_ids=touched)

@@ -210,3 +210,26 @@ def test_figures_counted_in_memory_match_the_database_count(rdec_staff: User) ->
     assert sum(row[4] for row in in_memory) == 6
     figures_rebuild(agency_ids=sorted({row[0] for row in in_memory}))
     assert snapshot() == in_memory
+
+
+def test_reaudit_turns_open_documents_overdue_as_days_pass(rdec_staff: User) -> None:
+    from yankao.timeliness.services import documents_reaudit_open
+
+    open_row = f"{PUBLIC_WORKS},1130000099,養護工程處,一般公文,普通件,113/02/07,,,,,,"
+    register_import(
+        actor=rdec_staff,
+        profile=standard(),
+        file=io.BytesIO(csv_text(open_row).encode()),
+        filename="a.csv",
+        as_of=date(2024, 2, 21),
+    )
+    document = Document.objects.get()
+    assert (document.status, document.status_extended) == ("open", "open")
+    assert documents_reaudit_open(as_of=date(2024, 2, 22)) == 1
+    document.refresh_from_db()
+    assert (document.status, document.status_extended, document.audited_on) == (
+        "open_overdue",
+        "open_overdue",
+        date(2024, 2, 22),
+    )
+    assert Figure.objects.get().open_overdue == 1
