@@ -492,7 +492,13 @@ def calls_content(*, statistics: CallStatistics, note: str) -> SectionContent:
             series=(ChartSeries(name="來電", values=tuple(int(row[1] or 0) for row in categories.rows)),),
             unit=CALL_UNIT,
         ),
-        _chart("1999來電時段分布", ChartKind.COLUMN, hours),
+        Chart(
+            title="1999來電時段分布",
+            kind=ChartKind.COLUMN,
+            categories=tuple(str(row[0]) for row in hours.rows),
+            series=(ChartSeries(name="通數", values=tuple(int(row[1] or 0) for row in hours.rows)),),
+            unit=CALL_UNIT,
+        ),
     )
     paragraph = Paragraph(
         f"1999市民服務專線全年無休受理來電，來電最多的時段為{busiest}；"
