@@ -218,6 +218,7 @@ class Figure(models.Model):
     as_ordinary = models.PositiveIntegerField(default=0)
     days_used_sum = models.DecimalField(max_digits=14, decimal_places=1, default=0)
     days_used_count = models.PositiveIntegerField(default=0)
+    audited_on = models.DateField(null=True)  # the latest day open documents were judged on
 
     class Meta:
         constraints = [

@@ -204,7 +204,7 @@ def _register_import(
         phases["write"] = time.perf_counter() - mark
         mark = time.perf_counter()
         if complete:  # the file is all these agencies have: count it in memory
-            _figures_from_columns(register=register, result=result)
+            _figures_from_columns(register=register, result=result, as_of=as_of)
         else:
             figures_rebuild(agency_ids=sorted(read.agency_ids))
         phases["figures"] = time.perf_counter() - mark
@@ -542,7 +542,7 @@ def documents_reaudit_open(*, as_of: date | None = None, agency_ids: Sequence[in
     return changed
 
 
-def _figures_from_columns(*, register: Register, result: Any) -> None:
+def _figures_from_columns(*, register: Register, result: Any, as_of: date) -> None:
     """The figures of a register's agencies counted from its columns (same sums as figures_rebuild)."""
     from yankao.timeliness.models import Figure
 
@@ -602,6 +602,7 @@ def _figures_from_columns(*, register: Register, result: Any) -> None:
                 category=CATEGORY_CODES[category],
                 month=month,
                 days_used_sum=Decimal(str(day_sums[position])),
+                audited_on=as_of,
                 **{name: values[position] for name, values in sums.items()},
             )
         )
@@ -626,7 +627,7 @@ def figures_rebuild(*, agency_ids: Sequence[int]) -> None:
     sql = f"""
         INSERT INTO {Figure._meta.db_table}
             (agency_id, unit, category, month, total, on_time, late, open_overdue, open, on_time_extended,
-             extended, as_ordinary, days_used_sum, days_used_count)
+             extended, as_ordinary, days_used_sum, days_used_count, audited_on)
         SELECT agency_id, unit, category, {month}, COUNT(*),
             SUM(CASE WHEN status = 'on_time' THEN 1 ELSE 0 END),
             SUM(CASE WHEN status = 'late' THEN 1 ELSE 0 END),
@@ -636,7 +637,8 @@ def figures_rebuild(*, agency_ids: Sequence[int]) -> None:
             SUM(CASE WHEN extension_count > 0 THEN 1 ELSE 0 END),
             SUM(CASE WHEN as_ordinary THEN 1 ELSE 0 END),
             COALESCE(SUM(days_used), 0),
-            COUNT(days_used)
+            COUNT(days_used),
+            MAX(audited_on)
         FROM {table}
         WHERE agency_id IN ({marks})
         GROUP BY agency_id, unit, category, {month}
