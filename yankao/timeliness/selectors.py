@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Case, DecimalField, F, IntegerField, Max, Q, QuerySet, Sum, When
+from django.db.models import Case, DecimalField, F, IntegerField, Q, QuerySet, Sum, When
 
 from yankao.core.exceptions import NotFoundError, PermissionDeniedError
 from yankao.core.models import Agency, Role

@@ -3,10 +3,12 @@
 import gc
 import re
 import time
+import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
@@ -648,6 +650,23 @@ def figures_rebuild(*, agency_ids: Sequence[int]) -> None:
 
 
 # --- mapping profiles and application periods ----------------------------------------------------------
+
+PROFILES_FILE = Path(__file__).resolve().parent / "data" / "profiles.toml"
+
+
+def mapping_profile_defaults_load() -> int:
+    """Create or refresh the default profiles of data/profiles.toml (migration 0002 does the same); the count."""
+    entries = tomllib.loads(PROFILES_FILE.read_text(encoding="utf-8"))["profile"]
+    for entry in entries:
+        MappingProfile.objects.update_or_create(
+            name=entry["name"],
+            defaults={
+                "description": entry.get("description", ""),
+                "columns": entry["columns"],
+                "values": entry.get("values", {}),
+            },
+        )
+    return len(entries)
 
 
 def mapping_profile_save(
