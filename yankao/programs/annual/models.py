@@ -84,6 +84,11 @@ class PlanItem(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def budget_display(self) -> str:
+        """The budget with thousands separators, as the plan prints it (千元)."""
+        return f"{self.budget_thousands:,.0f}"
+
 
 class PlanItemEvent(models.Model):
     """The history of an item: every submission, return, acceptance and edit, kept whole."""

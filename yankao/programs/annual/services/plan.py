@@ -124,12 +124,17 @@ def plan_item_update(*, item: PlanItem, fields: PlanItemFields, user: Any, expec
                 f"項目狀態為「{PlanItem.Status(locked.status).label}」，只有草稿或退回修正的項目可以修改。"
             )
         changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
-        for name, value in cleaned.items():
-            setattr(locked, name, value)
+        if not changed:
+            return locked  # nothing to record: submitting an unchanged draft is not an edit
+        for name in changed:
+            setattr(locked, name, cleaned[name])
         locked.version += 1
         locked.full_clean()
         locked.save()
-        _event(locked, action=PlanItemEvent.Action.EDIT, user=user, note="、".join(changed))
+        labels = "、".join(
+            str(getattr(PlanItem._meta.get_field(name), "verbose_name", name)) for name in changed
+        )
+        _event(locked, action=PlanItemEvent.Action.EDIT, user=user, note=labels)
         audit_record_for(locked, action=AuditAction.UPDATE, fields=changed, actor=user)
     return locked
 

@@ -109,11 +109,20 @@ def test_first_submission_after_the_deadline_is_refused_but_a_returned_item_may_
     )
     with pytest.raises(ApplicationError, match="截止日"):
         plan_item_submit(item=late, user=officer, expected_version=late.version)
-    item = plan_item_update(item=item, fields=FIELDS, user=officer, expected_version=item.version)
+    corrected = PlanItemFields(
+        **{**FIELDS.__dict__, "indicators": "完成人行道改善 12 公里；無障礙坡道 300 處"}
+    )
+    item = plan_item_update(item=item, fields=corrected, user=officer, expected_version=item.version)
+    # saving again with nothing changed records nothing and keeps the version
+    assert (
+        plan_item_update(item=item, fields=corrected, user=officer, expected_version=item.version).version
+        == item.version
+    )
     item = plan_item_submit(item=item, user=officer, expected_version=item.version)
     assert item.status == PlanItem.Status.SUBMITTED
-    actions = list(item.events.values_list("action", flat=True))
-    assert actions == ["create", "submit", "return", "edit", "submit"]
+    events = list(item.events.values_list("action", "note"))
+    assert [action for action, _ in events] == ["create", "submit", "return", "edit", "submit"]
+    assert events[3][1] == "關鍵績效指標"  # the edit names the fields changed, in Chinese
 
 
 def test_return_needs_a_comment_and_only_rdec_reviews(officer, rdec_staff, auditor, open_round, public_works):
