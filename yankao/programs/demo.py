@@ -32,6 +32,7 @@ from yankao.programs.lights import (
 )
 from yankao.programs.models import (
     BudgetSource,
+    ControlLevel,
     Indicator,
     Light,
     Milestone,
@@ -49,7 +50,7 @@ from yankao.programs.models import (
 from yankao.programs.periods import month_add, month_first, month_last, quarter_first
 from yankao.programs.services import report_due_on, risk_ratings_compute
 
-VERSION = "1"
+VERSION = "2"
 DATA_FILE = Path(__file__).resolve().parent / "data" / "demo_programs.toml"
 REPORTS_FROM = date(2023, 1, 1)
 EARLIEST_START = date(2021, 1, 1)
@@ -184,7 +185,31 @@ class _Builder:
             for _ in range(round(after * share * months_after / 12)):
                 planned.append(self._one(rng, spec, program_type, after_as_of=True))
                 self._parent_pick(rng, planned, parents)
+        self._parents_roll_up(planned)
         return planned
+
+    def _parents_roll_up(self, planned: list[PlannedProgram]) -> None:
+        """A 前瞻 theme is an 院列管 program whose budget is its sub-projects' together."""
+        children: dict[int, list[PlannedProgram]] = {}
+        for one in planned:
+            if one.parent_index is not None:
+                children.setdefault(one.parent_index, []).append(one)
+        for index, own in children.items():
+            parent = planned[index]
+            total = sum(child.program.total_budget for child in own)
+            factor = total / max(parent.program.total_budget, 1)
+            parent.program.total_budget = total
+            parent.program.control_level = ControlLevel.EXECUTIVE_YUAN
+            for budget in parent.budgets:
+                budget.amount = int(budget.amount * factor / 1000) * 1000
+            for report in parent.reports:
+                report.allocated = int(report.allocated * factor / 1000) * 1000
+                report.executed = min(report.allocated, int(report.executed * factor / 1000) * 1000)
+                rate = execution_rate_compute(allocated=report.allocated, executed=report.executed)
+                report.light = light_judge(
+                    planned=report.planned, actual=report.actual, execution_rate=rate,
+                    thresholds=self.threshold(report.period),
+                )  # fmt: skip
 
     @staticmethod
     def _parent_pick(rng: Random, planned: list[PlannedProgram], parents: list[int]) -> None:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from yankao.core.models.base import TimeStampedModel
+from yankao.programs.periods import month_label
 
 
 class ControlLevel(models.TextChoices):
@@ -129,6 +130,11 @@ class Program(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def latest_label(self) -> str:
+        """113年3月, the month of the latest filed report, as officials write it."""
+        return month_label(self.latest_period) if self.latest_period else ""
+
 
 class ProgramBudget(models.Model):
     """The budget of one program for one year from one source (元)."""
@@ -239,6 +245,10 @@ class MonthlyReport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.program.code} {self.period:%Y-%m}"
+
+    @property
+    def period_label(self) -> str:
+        return month_label(self.period)
 
     @property
     def gap(self) -> float:
