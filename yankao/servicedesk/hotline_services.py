@@ -173,9 +173,17 @@ def call_log(
                 case, tracking_code = result.case, result.tracking_code
                 if outcome == CallOutcome.TRANSFERRED:
                     call.transferred_to = transfer_to
-                    call.transferred_reference = case_transfer_kind(
-                        case=case, to_kind=transfer_to, user=operator
-                    )
+                    try:
+                        call.transferred_reference = case_transfer_kind(
+                            case=case, to_kind=transfer_to, user=operator
+                        )
+                    except PermissionDeniedError as error:
+                        # The engine lets only those who handle a case hand it over; say what to
+                        # do instead (the call and its case are rolled back with this error).
+                        raise PermissionDeniedError(
+                            f"案件移轉其他業務須由承辦人或研考會辦理，話務員目前不能直接移轉（{error.message}）。"
+                            f"請改以轉陳情登錄，並在摘要註明需移轉「{TRANSFER_KINDS[transfer_to]}」。"
+                        ) from error
                     tracking_code = ""  # the receiving module tells the caller its own reference
             call.case = case
             # Field checks only: uniqueness and the check constraints are the database's (a query each).

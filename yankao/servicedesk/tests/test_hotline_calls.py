@@ -162,8 +162,9 @@ def test_a_transfer_goes_through_the_case_engine_and_is_all_or_nothing(operator,
     case_kind_receivers.register("bullying", receive)
     # The engine lets only those who handle a case hand it over; an operator does not, so
     # the engine refuses and the call and its case are rolled back together.
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(PermissionDeniedError) as caught:
         _log(operator, outcome=CallOutcome.TRANSFERRED, category_code="education", summary="孩子在校被霸凌")
+    assert "請改以轉陳情登錄" in caught.value.message
     assert Case.objects.count() == 0
     assert Call.objects.count() == 0
     assert received == []

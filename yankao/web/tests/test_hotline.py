@@ -163,3 +163,16 @@ def test_the_dashboard_counts_todays_calls(client, operator, rdec_staff, officer
     assert "<html" not in partial
     client.force_login(officer)
     assert client.get("/console/hotline/dashboard/").status_code == 403
+
+
+def test_a_transfer_the_engine_refuses_is_explained_and_nothing_is_logged(client, operator):
+    client.force_login(operator)
+    response = client.post(
+        URL, _fields(client, outcome="transferred", category="教育", summary="孩子在學校被同學霸凌")
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "請改以轉陳情登錄" in html or "尚未在本系統啟用" in html
+    assert "孩子在學校被同學霸凌" in html
+    assert Call.objects.count() == 0
+    assert Case.objects.count() == 0
