@@ -35,7 +35,7 @@ from django.utils import timezone
 from yankao.cases.models import Case
 from yankao.cases.selectors import category_cache
 from yankao.cases.workflow import State
-from yankao.core.personal_data import personal_decrypt, personal_digest, phone_normalise
+from yankao.core.personal_data import personal_digest, phone_normalise
 from yankao.core.roc_dates import TAIWAN
 from yankao.core.selectors.rules import rule_get
 
@@ -807,12 +807,20 @@ _SELF_NAMED = re.compile(
 _SIGNATURE = re.compile(r"([\u4e00-\u9fff]{2,4})\s*(敬上|上|謹啟|敬啟)\s*$")
 
 
-def public_text(text: str, *, names: tuple[str, ...] = ()) -> str:
-    """`text` without phone numbers, ID numbers, e-mails, self-introductions and the given names."""
+def public_text(text: str, *, names: tuple[str, ...] = (), masked_names: tuple[str, ...] = ()) -> str:
+    """`text` without phone numbers, ID numbers, e-mails, self-introductions and the given names.
+
+    `masked_names` are the stored masks (王○明): each ○ stands for any character, so the name is
+    found without decrypting it (王小明, 王曉明 and 王大明 all go; better too many than one too few).
+    """
     for name in names:
         name = name.strip()
         if len(name) >= 2:
             text = text.replace(name, REDACTED)
+    for mask in masked_names:
+        if "○" in mask and len(mask) >= 2:
+            pattern = "".join("[\u4e00-\u9fff]" if char == "○" else re.escape(char) for char in mask)
+            text = re.sub(pattern, REDACTED, text)
     text = _EMAIL.sub(REDACTED, text)
     text = _NATIONAL_ID.sub(REDACTED, text)
     text = _PHONE.sub(REDACTED, text)
@@ -872,7 +880,7 @@ def duplicate_candidates_public(
             "state",
             "received_at",
             "location_text",
-            "petitioner_name_encrypted",
+            "petitioner_name_masked",
         )
     }
     public: list[PublicSimilarCase] = []
@@ -884,9 +892,7 @@ def duplicate_candidates_public(
         public.append(
             PublicSimilarCase(
                 category_name=row["category__name"],
-                subject=public_text(
-                    row["subject"], names=(personal_decrypt(row["petitioner_name_encrypted"]),)
-                ),
+                subject=public_text(row["subject"], masked_names=(row["petitioner_name_masked"],)),
                 status_label=str(State(row["state"]).label),
                 received_on=row["received_at"].astimezone(TAIWAN).date(),
                 place=place.district + (place.roads[0] if place.roads else ""),

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from yankao.cases.models import Case, CaseEvent
 from yankao.cases.workflow import OPEN_STATES, State
-from yankao.core.personal_data import personal_decrypt
 from yankao.servicedesk.duplicates import public_text
 
 # Kinds that never appear, whatever their category.
@@ -44,7 +43,7 @@ REQUEST_FIELDS = (
     "received_at",
     "updated_at",
     "due_on",
-    "petitioner_name_encrypted",
+    "petitioner_name_masked",
     "merged_into__number",
 )
 
@@ -93,22 +92,22 @@ def _request_row(row: dict[str, Any]) -> dict[str, Any]:
     notes = STATUS_NOTES.get(state, "")
     if state == State.MERGED and row["merged_into__number"]:
         notes = f"已併入 {row['merged_into__number']} 處理"
-    # The petitioner's own name is taken out of the text wherever the petitioner wrote it. It is
-    # decrypted for that only, never shown, so this is not a reading of personal data to audit.
-    names = (personal_decrypt(row["petitioner_name_encrypted"]),)
+    # The petitioner's own name is taken out wherever the petitioner wrote it, found through its
+    # mask (王○明): nothing is decrypted for a public page.
+    names = (row["petitioner_name_masked"],)
     return {
         "service_request_id": row["number"],
         "status": "open" if state in OPEN_STATES else "closed",
         "status_notes": notes,
         "service_name": row["category__name"],
         "service_code": row["category__code"],
-        "description": public_text(row["description"], names=names),
+        "description": public_text(row["description"], masked_names=names),
         "agency_responsible": row["agency__name"],
         "service_notice": "",
         "requested_datetime": _w3c(row["received_at"]),
         "updated_datetime": _w3c(row["updated_at"]),
         "expected_datetime": row["due_on"].isoformat() + "T17:00:00+08:00" if row["due_on"] else "",
-        "address": public_text(row["location_text"], names=names),
+        "address": public_text(row["location_text"], masked_names=names),
         "address_id": "",
         "zipcode": "",
         "lat": float(row["latitude"]) if row["latitude"] is not None else "",
