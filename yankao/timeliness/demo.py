@@ -222,7 +222,7 @@ def timeliness_demo_build(ctx: DemoContext) -> None:
                 file=file,
                 filename=path.name,
                 as_of=date(spec.year + 1, 1, 15),
-                progress=bar.update,  # type: ignore[arg-type]  # tqdm's update returns a bool nobody reads
+                progress=bar.update,
             )
     if not outcome.succeeded:
         raise RuntimeError(f"示範公文登記匯入失敗：{outcome.batch.errors[:5]}")

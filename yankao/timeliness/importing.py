@@ -236,7 +236,7 @@ def register_read(
     agencies: Mapping[str, int],
     allowed_agency_ids: set[int] | None,
     calendar_range: tuple[date, date],
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ReadResult:
     """Read and check every row; `agencies` maps codes to ids, `allowed_agency_ids` None = all.
 

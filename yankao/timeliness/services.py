@@ -93,7 +93,7 @@ def register_import(
     file: IO[bytes],
     filename: str,
     as_of: date | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportOutcome:
     """Import a register, all or nothing: every row is checked before any is written.
 
@@ -123,7 +123,7 @@ def _register_import(
     file: IO[bytes],
     filename: str,
     as_of: date | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportOutcome:
     _ensure_may_import(actor)
     started = time.perf_counter()

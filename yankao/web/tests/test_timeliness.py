@@ -161,3 +161,20 @@ def test_sample_is_reproducible_and_findings_are_recorded(client, rdec_staff, li
     assert "已被他人修改" in stale.content.decode()
     item = SampleItem.objects.get(pk=item.pk)
     assert (item.finding, item.follow_up, item.resolved, item.version) == ("discrepancy", "已更正", True, 3)
+
+
+def test_admin_refuses_a_profile_without_the_required_columns(client, rdec_admin) -> None:
+    client.force_login(rdec_admin)
+    response = client.post(
+        "/admin/timeliness/mappingprofile/add/",
+        {
+            "name": "新系統",
+            "description": "",
+            "columns": '{"number": "文號"}',
+            "values": "{}",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "缺少必要欄位" in response.content.decode()
+    assert not MappingProfile.objects.filter(name="新系統").exists()
