@@ -294,3 +294,29 @@ def test_import_page_lists_row_errors_and_writes_nothing(client, officer, open_r
     assert "第 2 列「計畫名稱」欄：請填寫計畫名稱。" in page
     assert "未新增任何項目" in page
     assert not PlanItem.objects.exists()
+
+
+def test_rdec_reschedules_a_tracked_item_on_its_page(client, rdec_staff):
+    item = tracked_item_create(
+        fields=TrackedItemFields(
+            kind="just_transition",
+            title="延期對策",
+            agency=Agency.objects.get(code=PUBLIC_WORKS),
+            started_on=date(2024, 3, 1),
+            due_on=date(2024, 6, 30),
+        ),
+        user=rdec_staff,
+    )
+    client.force_login(rdec_staff)
+    url = f"/console/programs/annual/tracked/{item.pk}/"
+    response = client.post(url, {"action": "reschedule", "version": 1, "due_on": "113/12/31", "reason": ""})
+    assert response.status_code == 400
+    assert (
+        client.post(
+            url, {"action": "reschedule", "version": 1, "due_on": "113/12/31", "reason": "配合中央期程"}
+        ).status_code
+        == 302
+    )
+    item.refresh_from_db()
+    assert item.due_on == date(2024, 12, 31)
+    assert "配合中央期程" in client.get(url).content.decode()

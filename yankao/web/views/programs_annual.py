@@ -168,6 +168,11 @@ class TrackedUpdateForm(VersionForm):
     progress = forms.CharField(label=gettext_lazy("辦理情形"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
+class TrackedRescheduleForm(VersionForm):
+    due_on = RocDateField(label=gettext_lazy("新的預定完成日"))
+    reason = forms.CharField(label=gettext_lazy("調整理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class TrackedCloseForm(VersionForm):
     outcome = forms.ChoiceField(
         label=gettext_lazy("結案方式"),
@@ -920,6 +925,9 @@ def tracked_item(request: HttpRequest, item_id: int) -> HttpResponse:
         if is_open and is_rdec(user)
         else None
     )
+    reschedule_form = (
+        TrackedRescheduleForm(initial={"version": item.version}) if is_open and is_rdec(user) else None
+    )
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -935,6 +943,16 @@ def tracked_item(request: HttpRequest, item_id: int) -> HttpResponse:
                         expected_version=form.cleaned_data["version"],
                     )
                     messages.success(request, _("已回報辦理情形。"))
+                    return redirect("web:annual_tracked_item", item_id=item.pk)
+                status = 400
+            elif action == "reschedule" and reschedule_form is not None:
+                form = reschedule_form = TrackedRescheduleForm(request.POST)
+                if form.is_valid():
+                    tracked_services.tracked_item_reschedule(
+                        item=item, due_on=form.cleaned_data["due_on"], reason=form.cleaned_data["reason"],
+                        user=user, expected_version=form.cleaned_data["version"],
+                    )  # fmt: skip
+                    messages.success(request, _("已調整預定完成日。"))
                     return redirect("web:annual_tracked_item", item_id=item.pk)
                 status = 400
             elif action == "close" and close_form is not None:
@@ -963,6 +981,7 @@ def tracked_item(request: HttpRequest, item_id: int) -> HttpResponse:
             "updates": item.updates.select_related("author"),
             "update_form": update_form,
             "close_form": close_form,
+            "reschedule_form": reschedule_form,
         },
         status=status,
     )

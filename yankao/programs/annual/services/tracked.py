@@ -146,6 +146,35 @@ def tracked_item_close(
     return locked
 
 
+def tracked_item_reschedule(
+    *, item: TrackedItem, due_on: date, reason: str, user: Any, expected_version: int
+) -> TrackedItem:
+    """The RDEC moves an item's due date (an approved extension); the reason goes into its updates."""
+    if not is_rdec(user):
+        raise PermissionDeniedError("只有研考會同仁可以調整預定完成日。")
+    reason = reason.strip()
+    if not reason:
+        raise TrackedItemInvalidError({"reason": ["請說明調整預定完成日的理由。"]})
+    with transaction.atomic():
+        locked = _locked(item, expected_version=expected_version)
+        if locked.status != TrackedItem.Status.OPEN:
+            raise ApplicationError("這件事項已解除列管。")
+        if due_on < locked.started_on:
+            raise TrackedItemInvalidError({"due_on": ["預定完成日不可早於列管日。"]})
+        previous = locked.due_on
+        locked.due_on = due_on
+        locked.version += 1
+        locked.save(update_fields=["due_on", "version", "updated_at"])
+        TrackedItemUpdate.objects.create(
+            item=locked,
+            reported_on=taiwan_date(timezone.now()),
+            progress=f"預定完成日由 {previous.isoformat()} 調整為 {due_on.isoformat()}：{reason}",
+            author=user,
+        )
+        audit_record_for(locked, action=AuditAction.UPDATE, fields=["due_on"], actor=user)
+    return locked
+
+
 def _locked(item: TrackedItem, *, expected_version: int) -> TrackedItem:
     locked = TrackedItem.objects.select_for_update().select_related("agency").get(pk=item.pk)
     if locked.version != expected_version:

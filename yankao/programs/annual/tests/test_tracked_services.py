@@ -139,3 +139,25 @@ def test_future_report_date_refused(rdec_staff, officer, public_works):
             expected_version=1,
             reported_on=taiwan_date(timezone.now()) + timedelta(days=1),
         )
+
+
+def test_rdec_moves_the_due_date_with_a_reason_and_the_overdue_mark_follows(
+    rdec_staff, officer, public_works
+):
+    from yankao.programs.annual.services.tracked import tracked_item_reschedule
+
+    item = _countermeasure(rdec_staff, public_works, started_on=date(2024, 3, 1), due_on=date(2024, 6, 30))
+    assert tracked_item_marks(item=item, today=date(2024, 7, 10)).overdue
+    with pytest.raises(PermissionDeniedError):
+        tracked_item_reschedule(
+            item=item, due_on=date(2024, 12, 31), reason="x", user=officer, expected_version=1
+        )
+    with pytest.raises(TrackedItemInvalidError):
+        tracked_item_reschedule(
+            item=item, due_on=date(2024, 12, 31), reason=" ", user=rdec_staff, expected_version=1
+        )
+    item = tracked_item_reschedule(
+        item=item, due_on=date(2024, 12, 31), reason="配合中央補助期程", user=rdec_staff, expected_version=1
+    )
+    assert not tracked_item_marks(item=item, today=date(2024, 7, 10)).overdue
+    assert "配合中央補助期程" in item.updates.get().progress
