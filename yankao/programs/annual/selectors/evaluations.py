@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 
 from yankao.core.exceptions import NotFoundError
 from yankao.core.permissions import is_staff_member
+from yankao.programs.annual.grades import GRADES, LOWEST_GRADE
 from yankao.programs.annual.models import ProgramEvaluation
 from yankao.programs.annual.permissions import AGENCY_ROLES, can_view_agency_records, reads_all
 
@@ -47,11 +48,13 @@ def program_evaluation_years() -> list[int]:
 
 
 def grade_distribution(*, year: int) -> dict[str, int]:
-    """How many reviewed evaluations of the year earned each grade."""
-    return dict(
-        Counter(
-            ProgramEvaluation.objects.filter(year=year, status=ProgramEvaluation.Status.REVIEWED).values_list(
-                "grade", flat=True
-            )
+    """How many reviewed evaluations of the year earned each grade, best grade first."""
+    counts = Counter(
+        ProgramEvaluation.objects.filter(year=year, status=ProgramEvaluation.Status.REVIEWED).values_list(
+            "grade", flat=True
         )
+    )
+    order = [str(label) for _, label in (*GRADES, LOWEST_GRADE)]
+    return dict(
+        sorted(counts.items(), key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
     )
