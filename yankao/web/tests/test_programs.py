@@ -127,6 +127,8 @@ def test_rdec_dashboard_and_exceptions_show_every_agency_and_export_to_excel(cli
     assert "計畫列管儀表板：全市" in html
     assert "工務局" in html
     assert "環保局" in html
+    assert "上月預算執行率（依計畫類型）" in html
+    assert '<span class="overdue-mark">逾期</span>' in client.get("/console/programs/list/").content.decode()
     exceptions = client.get("/console/programs/exceptions/").content.decode()
     assert program.code in exceptions  # both overdue for last month
     assert other.code in exceptions

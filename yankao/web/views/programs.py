@@ -119,6 +119,7 @@ def programs_dashboard(request: HttpRequest) -> HttpResponse:
                 )
                 for key, label in Light.choices
             ],
+            "execution": selectors.execution_by_type_as_of(on=today),
             "current_month": month_label(dashboard.window.current),
             "current_due": roc_date_format(dashboard.window.current_due),
         }
@@ -215,7 +216,13 @@ def programs_list(request: HttpRequest) -> HttpResponse:
     return _render(
         request,
         "web/programs/list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "total": page.paginator.count},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "total": page.paginator.count,
+            "last_due": selectors.reporting_window(today=_today()).last_due,
+        },
     )
 
 
