@@ -6,6 +6,7 @@ data), what may be written by the case engine's `case_intake`. Errors use the st
 a list of {code, description}, with the same HTTP status.
 """
 
+import hashlib
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -35,6 +36,9 @@ PAGE_SIZE_DEFAULT = 200
 PAGE_SIZE_MAX = 1000
 UPDATES_LIMIT = 500
 SERVICES_CACHE_SECONDS = 60
+# Lists are public and the same for every client, which poll them: one rendering serves all asking
+# the same URL within this many seconds (per process; also sent as Cache-Control max-age).
+LIST_CACHE_SECONDS = 30
 # Taiwan's main island and the near islands: a pin outside is a client's mistake.
 LATITUDE_RANGE = (Decimal("21.8"), Decimal("23.5"))
 LONGITUDE_RANGE = (Decimal("119.3"), Decimal("121.1"))
@@ -74,6 +78,31 @@ def _endpoint(view: Any) -> Any:
         except Open311Error as error:
             return render.errors((error.code, error.description), fmt=fmt)
         response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _shared_list(view: Any) -> Any:
+    """Serve a GET list from the per-process cache, keyed by its full URL (filters included)."""
+
+    def wrapped(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        if request.method != "GET":
+            response: HttpResponse = view(request, *args, fmt=fmt, **kwargs)
+            return response
+        cache = caches["local"]
+        key = "open311:list:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is None:
+            response = view(request, *args, fmt=fmt, **kwargs)
+            if response.status_code == 200:
+                cache.set(key, (response.content, response["Content-Type"]), LIST_CACHE_SECONDS)
+        else:
+            response = HttpResponse(cached[0], content_type=cached[1])
+        if response.status_code == 200:
+            response["Cache-Control"] = f"public, max-age={LIST_CACHE_SECONDS}"
         return response
 
     wrapped.__name__ = view.__name__
@@ -147,6 +176,7 @@ def service_definition(request: HttpRequest, *, code: str, fmt: str) -> HttpResp
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 @_endpoint
+@_shared_list
 def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _request_create(request, fmt=fmt)
@@ -195,6 +225,7 @@ def request_detail(request: HttpRequest, *, number: str, fmt: str) -> HttpRespon
 
 @require_http_methods(["GET"])
 @_endpoint
+@_shared_list
 def request_updates(request: HttpRequest, *, fmt: str) -> HttpResponse:
     query = request.GET
     start, end = _date_range(query.get("start_date", ""), query.get("end_date", ""))

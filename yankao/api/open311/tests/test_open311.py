@@ -129,6 +129,8 @@ def test_requests_show_public_cases_without_personal_data(client: Client, seeded
     assert "E123456789" not in row["description"]
     assert "坑洞" in row["description"]
     assert "王小明" not in client.get(f"{BASE}/requests.xml").content.decode()
+    # Public and the same for every client: cacheable for a short while.
+    assert "public" in client.get(f"{BASE}/requests.json")["Cache-Control"]
 
 
 def test_nothing_of_a_non_public_confidential_or_transferred_case_is_reachable(
