@@ -399,7 +399,9 @@ for name, (who, path, query) in pages.items():
 result = {}
 for name, (who, path, query) in pages.items():
     client = clients[who.pk]
+    started = time.perf_counter()
     response = client.get(path, query)
+    first_ms = (time.perf_counter() - started) * 1000  # cold: the figures' cache is empty
     assert response.status_code == 200, (name, response.status_code)
     samples = []
     for _ in range(repeat):
@@ -407,7 +409,7 @@ for name, (who, path, query) in pages.items():
         client.get(path, query)
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
-    result[name] = {"p50_ms": samples[len(samples) // 2], "p95_ms": samples[min(len(samples) - 1, int(len(samples) * 0.95))]}
+    result[name] = {"first_ms": first_ms, "p50_ms": samples[len(samples) // 2], "p95_ms": samples[min(len(samples) - 1, int(len(samples) * 0.95))]}
 print(json.dumps(result))
 """
 
@@ -436,7 +438,11 @@ def dashboard(ctx: Any) -> list[Figure]:
             baseline_value=baseline["p95_ms"],
             goal=f"p95 under {DASHBOARD_GOAL_MS:.0f} ms over a year of documents",
             goal_met=values["p95_ms"] < DASHBOARD_GOAL_MS,
-            extra={"p50_ms": round(values["p50_ms"], 1), "documents": documents[0] if documents else 0},
+            extra={
+                "p50_ms": round(values["p50_ms"], 1),
+                "first_request_ms": round(values["first_ms"], 1),
+                "documents": documents[0] if documents else 0,
+            },
         )
         for name, values in report.items()
     ]

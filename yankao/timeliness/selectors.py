@@ -12,7 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Case, DecimalField, F, IntegerField, Q, QuerySet, Sum, When
+from django.core.cache import caches
+from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Q, QuerySet, Sum, When
 
 from yankao.core.exceptions import NotFoundError, PermissionDeniedError
 from yankao.core.models import Agency, Role
@@ -22,6 +23,7 @@ from yankao.timeliness.models import Category, Document, Figure, ImportBatch, Sa
 AGENCY_ROLES = frozenset({Role.LIAISON, Role.OFFICER})
 Grouping = Literal["agency", "unit", "category", "month"]
 PAGE_SIZE = 50
+FIGURES_CACHE_SECONDS = 600  # per process; a rebuild changes the key at once
 
 
 def timeliness_scope_for_user(*, user: Any) -> str | None:
@@ -197,7 +199,44 @@ def figures_for_scope(
     category: str | None = None,
     unit: str | None = None,
 ) -> list[FigureRow]:
-    """`figures_by` for an agency path ("" = the whole city): the council report's reader."""
+    """`figures_by` for an agency path ("" = the whole city): the council report's reader.
+
+    Figures change only when they are rebuilt (an import or a re-audit), which gives them new ids:
+    the answer is cached under the newest id, so a new generation is never served stale.
+    """
+    # Newest id, row count, document total and judging day: any rebuild changes at least one.
+    stamp = Figure.objects.aggregate(
+        newest=Max("id"), rows=Count("id"), documents=Sum("total"), day=Max("audited_on")
+    )
+    generation = "-".join(str(value) for value in stamp.values())
+    key = "timeliness:figures:" + "|".join(
+        str(part) for part in (generation, scope, group, date_from, date_to, agency_id, category, unit)
+    )
+    cached: list[FigureRow] | None = caches["local"].get(key)
+    if cached is None:
+        cached = _figures_query(
+            scope=scope,
+            group=group,
+            date_from=date_from,
+            date_to=date_to,
+            agency_id=agency_id,
+            category=category,
+            unit=unit,
+        )
+        caches["local"].set(key, cached, FIGURES_CACHE_SECONDS)
+    return cached
+
+
+def _figures_query(
+    *,
+    scope: str,
+    group: Grouping,
+    date_from: date,
+    date_to: date,
+    agency_id: int | None,
+    category: str | None,
+    unit: str | None,
+) -> list[FigureRow]:
     figures = _scoped(Figure.objects.all(), scope=scope).filter(
         month__gte=_month_start(date_from), month__lte=_month_start(date_to)
     )
@@ -276,10 +315,11 @@ def figures_ranking(rows: Sequence[FigureRow]) -> list[FigureRow]:
 
 def audited_on_latest(*, user: Any) -> date | None:
     """The latest date statuses were judged on, within the user's scope (the figures' 統計基準日)."""
-    value = (
-        document_list_for_user(user=user).order_by("-audited_on").values_list("audited_on", flat=True).first()
-    )
-    return value
+    scope = timeliness_scope_for_user(user=user) or ""
+    found: date | None = _scoped(Figure.objects.all(), scope=scope).aggregate(latest=Max("audited_on"))[
+        "latest"
+    ]
+    return found
 
 
 # --- imports and samples ---------------------------------------------------------------------------
