@@ -204,10 +204,13 @@ def _postgres_copy_floor(path: Path) -> float:
         )
         connection.commit()
         started = time.perf_counter()
-        with connection.cursor() as cursor, path.open("rb") as file:
-            with cursor.copy("COPY bench_copy_floor FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
-                while block := file.read(1 << 20):
-                    copy.write(block)
+        with (
+            connection.cursor() as cursor,
+            path.open("rb") as file,
+            cursor.copy("COPY bench_copy_floor FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+        ):
+            while block := file.read(1 << 20):
+                copy.write(block)
         connection.commit()
         elapsed = time.perf_counter() - started
         connection.execute("DROP TABLE bench_copy_floor")
