@@ -50,7 +50,7 @@ from yankao.programs.models import (
 from yankao.programs.periods import month_add, month_first, month_last, quarter_first
 from yankao.programs.services import report_due_on, risk_ratings_compute
 
-VERSION = "2"
+VERSION = "3"
 DATA_FILE = Path(__file__).resolve().parent / "data" / "demo_programs.toml"
 REPORTS_FROM = date(2023, 1, 1)
 EARLIEST_START = date(2021, 1, 1)
