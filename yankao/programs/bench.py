@@ -236,7 +236,18 @@ def _page_figure(ctx: Any, *, name: str, path: str) -> Figure:
 def dashboard(ctx: Any) -> list[Figure]:
     # p95 under 200 ms (issue 6): the RDEC opens it many times a day; it reads one row per program
     # (the latest month is copied onto the program) and is cached until the next write.
-    return [_page_figure(ctx, name="programs.dashboard", path="/console/programs/")]
+    figure = _page_figure(ctx, name="programs.dashboard", path="/console/programs/")
+    # A second yardstick in the same run: the console's home page, signed in the same way, shows what
+    # any signed-in console page costs over the bare view (session, user, navigation, layout).
+    database = _database(ctx)
+    url = f"sqlite:///{database}"
+    cookie = _login(ctx.server(database_url=url), username="rdec_staff")
+    home = ctx.http_compare("/console/", headers={"Cookie": cookie}, database_url=url)
+    figure.extra["console_home"] = home.summary()
+    figure.extra["dashboard_over_console_home_p50"] = (
+        round(figure.extra["subject"]["p50_ms"] / home.subject.p50_ms, 3) if home.subject.p50_ms else None
+    )
+    return [figure]
 
 
 @benchmark(module="programs", name="exceptions")
