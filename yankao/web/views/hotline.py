@@ -202,7 +202,14 @@ def _logged_message(result: Any) -> str:
 
 
 def _render(request: HttpRequest, form: CallForm, *, status: int = 200, outcome: str = "") -> HttpResponse:
+    token = form.data.get("token") if form.is_bound else form.initial.get("token")
+    try:
+        started = signing.loads(str(token), salt=TOKEN_SALT)["at"]
+    except (signing.BadSignature, KeyError, TypeError):
+        started = None
     context = {
+        # The call's clock on screen (hotline.js counts from this instant).
+        "started_ms": int(float(started) * 1000) if started is not None else None,
         "form": form,
         "categories": hotline_category_list(),
         "field_shortcuts": FIELD_SHORTCUTS,

@@ -49,7 +49,18 @@
     if (leaving) event.preventDefault();
   });
 
+  // The call's clock: minutes and seconds since the form was shown (the call's recorded start).
+  const tick = () => {
+    const clock = document.getElementById("hotline-clock");
+    if (!clock) return;
+    const seconds = Math.max(0, Math.floor((Date.now() - Number(clock.dataset.started)) / 1000));
+    const minutes = Math.floor(seconds / 60);
+    clock.textContent = `${String(minutes).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`;
+  };
+  setInterval(tick, 1000);
+
   document.addEventListener("DOMContentLoaded", () => {
+    tick();
     const errors = document.getElementById("form-errors");
     const phone = document.getElementById("id_phone");
     if (errors) errors.focus?.();

@@ -1,6 +1,7 @@
 """The 1999 console in the browser, by keyboard: a known caller's call is dispatched after the
 duplicate warning, another is answered on the spot, a third becomes a petition."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -36,6 +37,12 @@ def test_an_operator_logs_three_calls_by_keyboard(page, page_console, seeded):
     page.goto("/console/hotline/")
     assert page.get_by_role("heading", level=1).inner_text() == "1999話務登錄"
     assert page.locator("#hotline-keys").inner_text().count("Alt+") >= 5
+    # The call's clock runs from the moment the form was shown.
+    clock = page.locator("#hotline-clock")
+    clock.wait_for()
+    page.wait_for_timeout(1200)
+    assert re.fullmatch(r"\d\d:\d\d", clock.inner_text())
+    assert clock.inner_text() != "00:00"
     assert_accessible(page)
     # 1366x768: every outcome button is on screen without scrolling.
     for name in ("當場答復 Alt+A", "派工 Alt+D", "轉陳情案件 Alt+P", "移轉其他業務 Alt+T", "其他 Alt+O"):
