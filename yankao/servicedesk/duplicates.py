@@ -98,6 +98,10 @@ class PairScore:
     precision: float
     recall: float
     mistakes: tuple[str, ...] = field(default=())
+    # The same for the pairs written after tuning and never tuned on (set = "heldout").
+    heldout_pairs: int = 0
+    heldout_precision: float = 1.0
+    heldout_recall: float = 1.0
 
 
 def duplicate_settings(*, on: date) -> DuplicateSettings:
@@ -952,6 +956,7 @@ class LabelledPair:
     second: str
     duplicate: bool
     kind: str
+    heldout: bool = False
 
 
 def duplicate_pairs_load(
@@ -972,7 +977,13 @@ def duplicate_pairs_load(
             address=row.get("address", ""),
         )
     pairs = [
-        LabelledPair(first=pair["a"], second=pair["b"], duplicate=pair["duplicate"], kind=pair["kind"])
+        LabelledPair(
+            first=pair["a"],
+            second=pair["b"],
+            duplicate=pair["duplicate"],
+            kind=pair["kind"],
+            heldout=pair.get("set") == "heldout",
+        )
         for pair in data["labels"]["pairs"]
     ]
     return petitions, pairs
@@ -982,28 +993,41 @@ def duplicate_pairs_score(*, on: date | None = None, path: Path = PAIRS_PATH) ->
     """Precision and recall of `pair_judge` (with the rule table's settings on `on`) on the pairs."""
     settings = duplicate_settings(on=on or timezone.localdate())
     petitions, pairs = duplicate_pairs_load(path=path)
-    true_positives = false_positives = false_negatives = 0
+    counts = {"all": [0, 0, 0], "heldout": [0, 0, 0]}  # true positives, false positives, false negatives
     mistakes: list[str] = []
     for pair in pairs:
         judgement = pair_judge(new=petitions[pair.second], old=petitions[pair.first], settings=settings)
+        outcome = -1
         if judgement.is_duplicate and pair.duplicate:
-            true_positives += 1
+            outcome = 0
         elif judgement.is_duplicate:
-            false_positives += 1
+            outcome = 1
             mistakes.append(
                 f"誤判為重複 {pair.first}/{pair.second}（{pair.kind}）：{'、'.join(judgement.reasons)}"
             )
         elif pair.duplicate:
-            false_negatives += 1
+            outcome = 2
             mistakes.append(f"漏判 {pair.first}/{pair.second}（{pair.kind}）：{'、'.join(judgement.reasons)}")
-    predicted = true_positives + false_positives
-    actual = true_positives + false_negatives
+        if outcome >= 0:
+            counts["all"][outcome] += 1
+            if pair.heldout:
+                counts["heldout"][outcome] += 1
+
+    def rates(name: str) -> tuple[float, float]:
+        tp, fp, fn = counts[name]
+        return (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0)
+
+    precision, recall = rates("all")
+    heldout_precision, heldout_recall = rates("heldout")
     return PairScore(
         pairs=len(pairs),
-        true_positives=true_positives,
-        false_positives=false_positives,
-        false_negatives=false_negatives,
-        precision=true_positives / predicted if predicted else 1.0,
-        recall=true_positives / actual if actual else 1.0,
+        true_positives=counts["all"][0],
+        false_positives=counts["all"][1],
+        false_negatives=counts["all"][2],
+        precision=precision,
+        recall=recall,
         mistakes=tuple(mistakes),
+        heldout_pairs=sum(pair.heldout for pair in pairs),
+        heldout_precision=heldout_precision,
+        heldout_recall=heldout_recall,
     )
