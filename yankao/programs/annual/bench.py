@@ -96,13 +96,22 @@ def measure_in_child() -> None:
 
     plan_round = _plan_make(stress=os.environ.get("YANKAO_BENCH_SIZE") == "stress")
     repeat = int(os.environ.get("YANKAO_BENCH_REPEAT", "5"))
-    parts: dict[str, list[float]] = {"content_s": [], "pdf_s": [], "docx_s": []}
+    # Wall-clock parts, and the process's CPU seconds per compile: on a shared machine the wall clock
+    # swings with the other processes' load, the CPU time much less.
+    parts: dict[str, list[float]] = {
+        "content_s": [],
+        "pdf_s": [],
+        "docx_s": [],
+        "cpu_s": [],
+        "naive_cpu_s": [],
+    }
     sizes: dict[str, int] = {}
 
     def ours() -> None:
         from yankao.programs.annual.plan_document import plan_docx, plan_pdf
         from yankao.programs.annual.selectors.plan import plan_content
 
+        cpu = time.process_time()
         started = time.perf_counter()
         content = plan_content(plan_round=plan_round)
         read = time.perf_counter()
@@ -113,6 +122,7 @@ def measure_in_child() -> None:
         parts["content_s"].append(read - started)
         parts["pdf_s"].append(printed - read)
         parts["docx_s"].append(done - printed)
+        parts["cpu_s"].append(time.process_time() - cpu)
         sizes.update(
             items=content.item_count, agencies=len(content.sections), pdf_bytes=len(pdf), docx_bytes=len(docx)
         )
@@ -120,9 +130,11 @@ def measure_in_child() -> None:
     def naive() -> None:
         from yankao.programs.annual.plan_document import plan_docx, plan_pdf
 
+        cpu = time.process_time()
         content = _naive_content(plan_round)
         plan_pdf(content=content)
         plan_docx(content=content)
+        parts["naive_cpu_s"].append(time.process_time() - cpu)
 
     timing = time_interleaved(ours, naive, repeat=repeat, warmup=1)
     result: dict[str, Any] = {
