@@ -237,8 +237,12 @@ def register_read(
     allowed_agency_ids: set[int] | None,
     calendar_range: tuple[date, date],
     progress: Callable[[int], object] | None = None,
+    on_chunk: Callable[[Register], list[RowError]] | None = None,
 ) -> ReadResult:
     """Read and check every row; `agencies` maps codes to ids, `allowed_agency_ids` None = all.
+
+    `on_chunk` receives each chunk's accepted rows as long as no row so far had an error (so a
+    caller can write while the file is still being read); the errors it returns are the file's.
 
     Rows are taken in chunks and checked column by column: each distinct date, code or number
     text is parsed once, and the rules across cells are numpy masks, so a million rows cost
@@ -277,6 +281,7 @@ def register_read(
         agencies=agencies,
         allowed=allowed_agency_ids,
         calendar_range=calendar_range,
+        on_chunk=on_chunk,
     )
     width = len(headers)
     total = 0
@@ -316,7 +321,9 @@ class _ColumnChecker:
         agencies: Mapping[str, int],
         allowed: set[int] | None,
         calendar_range: tuple[date, date],
+        on_chunk: Callable[[Register], list[RowError]] | None = None,
     ) -> None:
+        self.on_chunk = on_chunk
         self.index = index
         self.headers = profile.headers
         self.tables = profile.values
@@ -642,6 +649,19 @@ class _ColumnChecker:
             ("linked_numbers", linked_numbers),
         ):
             part.setdefault(key, []).extend(texts)
+        if self.on_chunk is not None:
+            chunk = Register(
+                rows=numbers, agency_id=agency_ids, number=number, unit=unit, category=category, speed=speed,
+                question_source=question, application_item=item, received=received, received_hour=hour,
+                set_deadline=set_deadline, closed=closed, combine=combine, linked_numbers=linked_numbers,
+                linked_first=linked_first, linked_last=linked_last, count_from=count_from,
+                extension_count=extension_count, extension_requested=requested, extended_to=extended_to,
+                extension_approved=approved == 1, digest=digests,
+            )  # fmt: skip
+            for error in self.on_chunk(chunk):
+                self.error_count += 1
+                if len(self.errors) < MAX_STORED_ERRORS:
+                    self.errors.append(error)
 
     def register(self) -> Register:
         part = self.parts

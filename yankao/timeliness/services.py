@@ -1,5 +1,6 @@
 """Writes of the timeliness audit: register imports, re-audits, figures, on-site samples."""
 
+import contextlib
 import gc
 import re
 import time
@@ -126,6 +127,10 @@ def _register_import(
     progress: Callable[[int], object] | None = None,
 ) -> ImportOutcome:
     _ensure_may_import(actor)
+    if connection.vendor == "postgresql":
+        return _register_import_streaming(
+            actor=actor, profile=profile, file=file, filename=filename, as_of=as_of, progress=progress
+        )
     started = time.perf_counter()
     started_at = timezone.now()
     as_of = as_of or timezone.localdate()
@@ -154,23 +159,9 @@ def _register_import(
         mark = time.perf_counter()
         result = deadlines_compute(columns=columns, as_of=as_of, calendar_=cal)
         phases["audit"] = time.perf_counter() - mark
-        for index in np.flatnonzero(result.extension_problem).tolist():
-            error_count += 1
-            problem = int(result.extension_problem[index])
-            reason = (
-                "展期次數超過規定（以一次為限）。"
-                if problem == EXTENSION_TOO_MANY
-                else "展期後期限超過規定可延長的上限。"
-            )
-            if len(errors) < MAX_STORED_ERRORS:
-                errors.append(
-                    RowError(
-                        row=int(register.rows[index]),
-                        column=checked.headers.get("extended_to", "展期後期限"),
-                        value=date.fromordinal(int(register.extended_to[index])).isoformat(),
-                        reason=reason,
-                    )
-                )
+        extension_errors = _extension_errors(register=register, result=result, headers=checked.headers)
+        error_count += len(extension_errors)
+        errors.extend(extension_errors[: max(0, MAX_STORED_ERRORS - len(errors))])
     if not error_count and not len(register):
         error_count = 1
         errors.append(RowError(row=1, column="", value="", reason="檔案沒有任何資料列。"))
@@ -220,6 +211,319 @@ def _register_import(
         )
     phases["commit"] = time.perf_counter() - mark - phases["figures"]
     return ImportOutcome(batch=batch, phases=phases)
+
+
+def _extension_errors(*, register: Register, result: Any, headers: dict[str, str]) -> list[RowError]:
+    """Row errors for extensions beyond their caps (found by the rules, after the cell checks)."""
+    errors = []
+    for index in np.flatnonzero(result.extension_problem).tolist():
+        problem = int(result.extension_problem[index])
+        errors.append(
+            RowError(
+                row=int(register.rows[index]),
+                column=headers.get("extended_to", "展期後期限"),
+                value=date.fromordinal(int(register.extended_to[index])).isoformat(),
+                reason="展期次數超過規定（以一次為限）。"
+                if problem == EXTENSION_TOO_MANY
+                else "展期後期限超過規定可延長的上限。",
+            )
+        )
+    return errors
+
+
+class _RejectedError(Exception):
+    """Raised inside the import's transaction to undo what was already streamed."""
+
+
+@dataclass
+class _ResultParts:
+    """The per-chunk results joined for the figures (the fields `_figures_from_columns` reads)."""
+
+    status: Any
+    status_extended: Any
+    days_used: Any
+    as_ordinary: Any
+
+
+class _StreamWriter:
+    """Writes each checked chunk while the file is still being read (PostgreSQL).
+
+    New documents go into one COPY that stays open across chunks, through psycopg's queued
+    writer (a thread sends while the next chunk is parsed), so PostgreSQL ingests on one core
+    while Python reads on the other. Changed documents are kept and applied at the end.
+    """
+
+    def __init__(
+        self,
+        *,
+        cursor: Any,
+        batch_id: int,
+        as_of: date,
+        cal: Any,
+        headers: dict[str, str],
+        existing: dict[tuple[int, str], tuple[int, int]],
+        estimate_rows: Callable[[int], int],
+        phases: dict[str, float],
+    ) -> None:
+        self.cursor = cursor
+        self.batch_id = batch_id
+        self.as_of = as_of
+        self.cal = cal
+        self.headers = headers
+        self.existing = existing
+        self.estimate_rows = estimate_rows
+        self.phases = phases
+        self.failed = False
+        self.rows_seen = 0
+        self.new = self.updated = self.unchanged = 0
+        self.update_lines: list[str] = []
+        self.results: list[_ResultParts] = []
+        self.copy_manager: Any = None
+        self.copy: Any = None
+        self.definitions: list[str] = []
+        self.table = Document._meta.db_table
+
+    def chunk(self, register: Register) -> list[RowError]:
+        if self.failed:
+            return []
+        started = time.perf_counter()
+        columns = _columns(register)
+        result = deadlines_compute(columns=columns, as_of=self.as_of, calendar_=self.cal)
+        self.phases["audit"] = self.phases.get("audit", 0.0) + time.perf_counter() - started
+        errors = _extension_errors(register=register, result=result, headers=self.headers)
+        if errors:
+            self.failed = True
+            return errors
+        started = time.perf_counter()
+        self.rows_seen += len(register)
+        self.results.append(
+            _ResultParts(result.status, result.status_extended, result.days_used, result.as_ordinary)
+        )
+        new_index: list[int] = []
+        update_index: list[int] = []
+        update_ids: list[int] = []
+        if self.existing:
+            digests = register.digest.tolist()
+            for index, key in enumerate(zip(register.agency_id.tolist(), register.number, strict=True)):
+                found = self.existing.get(key)
+                if found is None:
+                    new_index.append(index)
+                elif found[1] != digests[index]:
+                    update_index.append(index)
+                    update_ids.append(found[0])
+        else:
+            new_index = list(range(len(register)))
+        self.unchanged += len(register) - len(new_index) - len(update_index)
+        texts = _rows_text(register, columns, result, batch_id=self.batch_id, as_of=self.as_of, null="\\N")
+        if new_index:
+            self._open()
+            everything = len(new_index) == len(register)
+            for block in _lines(texts, None if everything else new_index):
+                self.copy.write(block)
+            self.new += len(new_index)
+        if update_index:
+            self.update_lines.extend(_lines(texts, update_index, extra=update_ids))
+            self.updated += len(update_index)
+        self.phases["write.stream"] = self.phases.get("write.stream", 0.0) + time.perf_counter() - started
+        return []
+
+    def _open(self) -> None:
+        if self.copy is not None:
+            return
+        self.cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [self.table])
+        in_table = max(int(self.cursor.fetchone()[0]), 0)
+        expected = self.estimate_rows(self.rows_seen)
+        if expected >= BULK_REBUILD_ROWS and expected > in_table:
+            self.definitions = _indexes_drop(self.cursor, self.table)
+        from psycopg.copy import QueuedLibpqWriter  # only PostgreSQL takes this path
+
+        raw = self.cursor.cursor  # psycopg's own cursor: COPY is not part of the DB-API
+        names = ", ".join(DOCUMENT_COLUMNS)
+        self.copy_manager = raw.copy(f"COPY {self.table} ({names}) FROM STDIN", writer=QueuedLibpqWriter(raw))
+        self.copy = self.copy_manager.__enter__()
+
+    def abort(self) -> None:
+        if self.copy_manager is not None:
+            manager, self.copy_manager, self.copy = self.copy_manager, None, None
+            error = _RejectedError("import rejected")
+            with contextlib.suppress(Exception):  # the transaction is rolled back anyway
+                manager.__exit__(type(error), error, None)
+
+    def finish(self) -> None:
+        started = time.perf_counter()
+        if self.copy_manager is not None:
+            manager, self.copy_manager, self.copy = self.copy_manager, None, None
+            manager.__exit__(None, None, None)
+        self.phases["write.copy_end"] = time.perf_counter() - started
+        if self.update_lines:
+            started = time.perf_counter()
+            cursor, names = self.cursor, ", ".join(DOCUMENT_COLUMNS)
+            cursor.execute(f"CREATE TEMP TABLE timeliness_update (LIKE {self.table}) ON COMMIT DROP")
+            cursor.execute("ALTER TABLE timeliness_update DROP COLUMN id")
+            cursor.execute("ALTER TABLE timeliness_update ADD COLUMN target bigint")
+            with cursor.cursor.copy(f"COPY timeliness_update (target, {names}) FROM STDIN") as copy:
+                for block in self.update_lines:
+                    copy.write(block)
+            assignments = ", ".join(f"{name} = u.{name}" for name in DOCUMENT_COLUMNS)
+            cursor.execute(
+                f"UPDATE {self.table} AS d SET {assignments} FROM timeliness_update AS u WHERE d.id = u.target"  # noqa: S608 - names from the model
+            )
+            cursor.execute("DROP TABLE timeliness_update")
+            self.phases["write.updates"] = time.perf_counter() - started
+        if self.definitions:
+            started = time.perf_counter()
+            self.cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for definition in self.definitions:
+                self.cursor.execute(definition)
+            self.cursor.execute(f"ANALYZE {self.table}")
+            self.phases["write.indexes"] = time.perf_counter() - started
+
+    def joined_result(self) -> _ResultParts:
+        return _ResultParts(
+            *(np.concatenate([getattr(part, name) for part in self.results]) for name in
+              ("status", "status_extended", "days_used", "as_ordinary"))
+        )  # fmt: skip
+
+
+def _register_import_streaming(
+    *,
+    actor: Any,
+    profile: MappingProfile,
+    file: IO[bytes],
+    filename: str,
+    as_of: date | None,
+    progress: Callable[[int], object] | None,
+) -> ImportOutcome:
+    """`register_import` on PostgreSQL: rows are written while the file is read, in one transaction
+    that is rolled back if any row has an error (all or nothing, as on other databases)."""
+    started = time.perf_counter()
+    started_at = timezone.now()
+    as_of = as_of or timezone.localdate()
+    cal = calendar_current()
+    checked = profile_load(profile=profile)
+    agencies = dict(Agency.objects.values_list("code", "id"))
+    allowed = _allowed_agency_ids(actor)
+    phases: dict[str, float] = {}
+    try:
+        size = file.seek(0, 2)
+        file.seek(0)
+    except (OSError, AttributeError):
+        size = 0
+
+    def estimate_rows(rows_read: int) -> int:
+        try:
+            position = file.tell()
+        except (OSError, ValueError):
+            return rows_read
+        return int(rows_read * size / position) if position and size else rows_read
+
+    batch = ImportBatch(
+        profile=profile,
+        filename=filename[:200],
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        started_at=started_at,
+        outcome=ImportBatch.Outcome.SUCCEEDED,
+    )
+    writer: _StreamWriter | None = None
+    read = None
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # One import at a time: the comparison with the documents already there stays true.
+            cursor.execute(f"LOCK TABLE {Document._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+            mark = time.perf_counter()
+            documents = (
+                Document.objects.all() if allowed is None else Document.objects.filter(agency_id__in=allowed)
+            )
+            existing = {
+                (agency_id, number): (pk, digest)
+                for agency_id, number, pk, digest in documents.values_list(
+                    "agency_id", "number", "id", "digest"
+                ).iterator(chunk_size=20_000)
+            }
+            phases["existing"] = time.perf_counter() - mark
+            batch.save()
+            writer = _StreamWriter(
+                cursor=cursor, batch_id=batch.pk, as_of=as_of, cal=cal, headers=checked.headers,
+                existing=existing, estimate_rows=estimate_rows, phases=phases,
+            )  # fmt: skip
+            mark = time.perf_counter()
+            read = register_read(
+                file=file,
+                filename=filename,
+                profile=checked,
+                agencies=agencies,
+                allowed_agency_ids=allowed,
+                calendar_range=(cal.first, cal.last),
+                progress=progress,
+                on_chunk=writer.chunk,
+            )
+            phases["read"] = (
+                time.perf_counter() - mark - phases.get("audit", 0.0) - phases.get("write.stream", 0.0)
+            )
+            if read.error_count or not len(read.register):
+                writer.abort()
+                raise _RejectedError
+            writer.finish()
+            mark = time.perf_counter()
+            if not existing:  # nothing was there: count the figures from the columns in memory
+                _figures_from_columns(register=read.register, result=writer.joined_result(), as_of=as_of)
+            else:
+                figures_rebuild(agency_ids=sorted(read.agency_ids))
+            phases["figures"] = time.perf_counter() - mark
+            batch.encoding = read.encoding
+            batch.rows_total = read.rows_total
+            batch.agency_codes = sorted(code for code, pk in agencies.items() if pk in read.agency_ids)
+            batch.new_count, batch.updated_count, batch.unchanged_count = (
+                writer.new,
+                writer.updated,
+                writer.unchanged,
+            )
+            batch.seconds = time.perf_counter() - started
+            batch.save()
+            audit_record_for(
+                batch,
+                action=AuditAction.IMPORT,
+                detail={
+                    "outcome": "succeeded",
+                    "new": writer.new,
+                    "updated": writer.updated,
+                    "unchanged": writer.unchanged,
+                },
+            )
+            mark = time.perf_counter()
+        phases["commit"] = time.perf_counter() - mark
+        return ImportOutcome(batch=batch, phases=phases)
+    except _RejectedError:
+        pass
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    assert read is not None
+    errors = list(read.errors)
+    error_count = read.error_count
+    if not error_count:
+        error_count = 1
+        errors.append(RowError(row=1, column="", value="", reason="檔案沒有任何資料列。"))
+    rejected = ImportBatch(
+        profile=profile,
+        filename=filename[:200],
+        encoding=read.encoding,
+        uploaded_by=batch.uploaded_by,
+        started_at=started_at,
+        outcome=ImportBatch.Outcome.REJECTED,
+        rows_total=read.rows_total,
+        error_count=error_count,
+        errors=[error.as_dict() for error in sorted(errors, key=lambda error: error.row)],
+        agency_codes=sorted(code for code, pk in agencies.items() if pk in read.agency_ids),
+        seconds=time.perf_counter() - started,
+    )
+    with transaction.atomic():
+        rejected.save()
+        audit_record_for(
+            rejected, action=AuditAction.IMPORT, detail={"outcome": "rejected", "errors": error_count}
+        )
+    return ImportOutcome(batch=rejected, phases=phases)
 
 
 def _days(ordinals: Any) -> Any:

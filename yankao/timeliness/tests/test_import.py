@@ -233,3 +233,17 @@ def test_reaudit_turns_open_documents_overdue_as_days_pass(rdec_staff: User) -> 
         date(2024, 2, 22),
     )
     assert Figure.objects.get().open_overdue == 1
+
+
+def test_a_bad_row_after_rows_already_written_undoes_them(
+    rdec_staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of two rows: on PostgreSQL the first chunks are streamed before the bad row is read.
+    monkeypatch.setattr("yankao.timeliness.importing.CHUNK_ROWS", 2)
+    bad = f"{PUBLIC_WORKS},1130000050,養護工程處,一般公文,普通件,113/13/01,,,,,,"
+    batch = run(rdec_staff, csv_text(*GOOD, bad))
+    assert batch.outcome == "rejected"
+    assert [error["row"] for error in batch.errors] == [7]
+    assert Document.objects.count() == 0
+    assert Figure.objects.count() == 0
+    assert run(rdec_staff, csv_text(*GOOD)).new_count == 5
