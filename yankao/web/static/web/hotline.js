@@ -22,10 +22,19 @@
       return;
     }
     const current = event.target;
-    if (event.key === "Enter" && current instanceof HTMLInputElement && current.form && current.form.id === "hotline-form") {
+    // Enter in the category box belongs to its list of suggestions (choosing one moves on below).
+    if (event.key === "Enter" && current instanceof HTMLInputElement && current.id !== "id_category"
+        && current.form && current.form.id === "hotline-form") {
       event.preventDefault();
       const next = order[order.indexOf(current.id) + 1];
       if (next) document.getElementById(next)?.focus();
+    }
+  });
+
+  // A category picked from the list: on to the summary.
+  document.addEventListener("input", (event) => {
+    if (event.target.id === "id_category" && event.inputType === "insertReplacementText") {
+      document.getElementById("id_summary")?.focus();
     }
   });
 

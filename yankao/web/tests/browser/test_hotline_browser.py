@@ -135,3 +135,21 @@ def test_the_live_dashboard_at_1366(page, page_console, seeded, operator):
     assert_accessible(page)
     screenshot(page, "console-hotline-dashboard-1366")
     assert_no_console_errors(page_console)
+
+
+def test_enter_moves_on_and_never_logs_the_call(page, page_console, seeded):
+    login_as(page, "operator")
+    page.goto("/console/hotline/")
+    page.keyboard.press("Alt+1")
+    page.keyboard.type("0922111333")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "id_caller_name"
+    page.keyboard.press("Alt+2")
+    page.keyboard.type("稅務")
+    page.keyboard.press("Enter")  # in the category box: no implicit submission
+    page.wait_for_timeout(500)
+    # Nothing was sent: no refusal came back, what was typed is still in the form.
+    assert page.locator("#form-errors").count() == 0
+    assert page.get_by_label("來電號碼").input_value() == "0922111333"
+    assert Call.objects.count() == 0
+    assert_no_console_errors(page_console)
