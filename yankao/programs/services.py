@@ -35,6 +35,7 @@ from yankao.programs.models import (
     MilestoneStatus,
     MonthlyReport,
     Program,
+    ProgramBudget,
     ProgramType,
     ProgressMethod,
     ReportEvent,
@@ -57,6 +58,10 @@ class ReportInvalidError(ApplicationError):
     def __init__(self, errors: Mapping[str, str]) -> None:
         super().__init__("；".join(errors.values()), code="report_invalid", extra={"errors": dict(errors)})
         self.errors = dict(errors)
+
+
+class ProgramInvalidError(ReportInvalidError):
+    """A program cannot be put under control as given; `errors` maps each field to its message."""
 
 
 @dataclass
@@ -386,6 +391,20 @@ def program_latest_refresh(*, program: Program) -> Program:
     return program
 
 
+@dataclass(frozen=True)
+class MilestoneSpec:
+    name: str
+    planned_on: date
+    weight: Decimal
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    year: int
+    source: str
+    amount: int
+
+
 def program_create(
     *,
     code: str,
@@ -402,33 +421,60 @@ def program_create(
     parent: Program | None = None,
     co_agencies: Iterable[Agency] = (),
     description: str = "",
+    milestones: Iterable[MilestoneSpec] = (),
+    budgets: Iterable[BudgetSpec] = (),
     user: Any = None,
 ) -> Program:
-    """Put a program under control."""
+    """Put a program under control, with its milestones and yearly budgets; RDEC staff only."""
+    if user is not None and not can_review_reports(user):
+        raise PermissionDeniedError("只有研考會同仁可以新增列管計畫。")
+    milestone_list, budget_list = list(milestones), list(budgets)
+    errors: dict[str, str] = {}
     if ends_on < starts_on:
-        raise ApplicationError("計畫迄日早於起日。")
+        errors["ends_on"] = "計畫迄日早於起日。"
     if Program.objects.filter(code=code).exists():
-        raise ApplicationError(f"計畫編號 {code} 已存在。")
+        errors["code"] = f"計畫編號 {code} 已存在。"
     if parent is not None and parent.agency_id != agency.pk:
-        raise ApplicationError("子計畫的主辦機關須與上層計畫相同。")
-    program = Program.objects.create(
-        code=code,
-        name=name,
-        program_type=program_type,
-        agency=agency,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        controlled_from=controlled_from,
-        controlled_until=controlled_until,
-        control_level=control_level,
-        progress_method=progress_method,
-        total_budget=total_budget,
-        parent=parent,
-        description=description,
-    )
-    program.co_agencies.set(list(co_agencies))
-    programs_generation_bump()
-    audit_record_for(program, action=AuditAction.CREATE, fields=["code", "name", "agency"], actor=user)
+        errors["parent"] = "子計畫的主辦機關須與上層計畫相同。"
+    outside = [m.name for m in milestone_list if not starts_on <= m.planned_on <= ends_on]
+    if outside:
+        errors["milestones"] = f"查核點「{'、'.join(outside)}」的預定完成日不在計畫期間內。"
+    weights = sum((m.weight for m in milestone_list), Decimal(0))
+    if progress_method == ProgressMethod.MILESTONE and weights != HUNDRED:
+        errors["milestones"] = f"以查核點權重計算進度時，權重合計須為 100（目前 {weights.normalize():f}）。"
+    if progress_method == ProgressMethod.BUDGET and total_budget <= 0:
+        errors["total_budget"] = "以預算執行權重計算進度時，須填總經費。"
+    years = [b.year for b in budget_list if not starts_on.year <= b.year <= ends_on.year]
+    if years:
+        errors["budgets"] = f"經費年度 {'、'.join(map(str, years))} 不在計畫期間內。"
+    if errors:
+        raise ProgramInvalidError(errors)
+    with transaction.atomic():
+        program = Program.objects.create(
+            code=code,
+            name=name,
+            program_type=program_type,
+            agency=agency,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            controlled_from=controlled_from,
+            controlled_until=controlled_until,
+            control_level=control_level,
+            progress_method=progress_method,
+            total_budget=total_budget,
+            parent=parent,
+            description=description,
+        )
+        program.co_agencies.set(list(co_agencies))
+        Milestone.objects.bulk_create(
+            Milestone(program=program, sequence=index, name=m.name, planned_on=m.planned_on, weight=m.weight)
+            for index, m in enumerate(sorted(milestone_list, key=lambda m: m.planned_on), start=1)
+        )
+        ProgramBudget.objects.bulk_create(
+            ProgramBudget(program=program, year=b.year, source=b.source, amount=b.amount) for b in budget_list
+        )
+        programs_generation_bump()
+        audit_record_for(program, action=AuditAction.CREATE, fields=["code", "name", "agency"], actor=user)
     return program
 
 

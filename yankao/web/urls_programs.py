@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/programs/list/", programs.programs_list, name="programs_list"),
     path("console/programs/reviews/", programs.review_queue, name="programs_reviews"),
     path("console/programs/workbook/", programs.workbook, name="programs_workbook"),
+    path("console/programs/new/", programs.program_new, name="program_new"),
     path("console/programs/<int:pk>/", programs.program_detail, name="program_detail"),
     path("console/programs/<int:pk>/reports/<str:month>/", programs.report_edit, name="program_report_edit"),
     path("console/programs/reports/<int:pk>/", programs.report_detail, name="program_report"),

@@ -168,3 +168,33 @@ def test_workbook_template_round_trip_and_a_bad_file_changes_nothing(client, off
     accepted = client.post("/console/programs/workbook/", {"file": buffer})
     assert accepted.status_code == 302
     assert MonthlyReport.objects.get().light == Light.RED
+
+
+def test_rdec_staff_put_a_program_under_control_with_milestones_and_officers_cannot(
+    client, officer, rdec_staff
+):
+    from yankao.programs.models import Program, ProgramType
+
+    data = {
+        "code": "F1150001", "name": "楠梓區污水下水道用戶接管工程（第3標）",
+        "program_type": ProgramType.objects.get(code="forward_looking").pk, "control_level": "ministry",
+        "agency": officer.agency_id, "starts_on": "114/01/01", "ends_on": "2026-12-31",
+        "progress_method": "milestone", "total_budget": "120000000",
+        "milestone-TOTAL_FORMS": "6", "milestone-INITIAL_FORMS": "0",
+        "milestone-0-name": "決標及開工", "milestone-0-planned_on": "114/03/31", "milestone-0-weight": "30",
+        "milestone-1-name": "完工驗收", "milestone-1-planned_on": "115/12/15", "milestone-1-weight": "60",
+        "budget-TOTAL_FORMS": "4", "budget-INITIAL_FORMS": "0",
+        "budget-0-year": "114", "budget-0-source": "central", "budget-0-amount": "84000000",
+    }  # fmt: skip
+    client.force_login(officer)
+    assert client.get("/console/programs/new/").status_code == 403
+    client.force_login(rdec_staff)
+    refused = client.post("/console/programs/new/", data)
+    assert "權重合計須為 100（目前 90）" in refused.content.decode()
+    assert not Program.objects.filter(code="F1150001").exists()
+    created = client.post("/console/programs/new/", {**data, "milestone-1-weight": "70"})
+    assert created.status_code == 302
+    program = Program.objects.get(code="F1150001")
+    assert [m.name for m in program.milestones.all()] == ["決標及開工", "完工驗收"]
+    assert program.budgets.get().year == 2025
+    assert program.starts_on == date(2025, 1, 1)

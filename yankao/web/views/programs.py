@@ -6,6 +6,7 @@ another agency's program or report answers 404. Every form posts the version it 
 """
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -43,7 +44,7 @@ from yankao.programs.models import (
     ReportState,
 )
 from yankao.programs.periods import month_add, month_first, month_label
-from yankao.programs.services import ReportFigures, ReportInvalidError
+from yankao.programs.services import BudgetSpec, MilestoneSpec, ReportFigures, ReportInvalidError
 from yankao.programs.workbooks import (
     ImportRejectedError,
     program_list_workbook,
@@ -53,7 +54,10 @@ from yankao.programs.workbooks import (
 )
 from yankao.web.views.access import staff_required
 from yankao.web.views.programs_forms import (
+    BudgetFormSet,
+    MilestoneFormSet,
     ProgramFilterForm,
+    ProgramForm,
     ReportForm,
     ReviewForm,
     WorkbookTemplateForm,
@@ -223,6 +227,60 @@ def programs_list(request: HttpRequest) -> HttpResponse:
             "total": page.paginator.count,
             "last_due": selectors.reporting_window(today=_today()).last_due,
         },
+    )
+
+
+@staff_required
+def program_new(request: HttpRequest) -> HttpResponse:
+    """Put a program under control: the program, its milestones and its yearly budgets (RDEC staff)."""
+    _require_programs(request)
+    if not can_review_reports(request.user):
+        raise PermissionDenied
+    form = ProgramForm(request.POST or None)
+    milestones = MilestoneFormSet(request.POST or None, prefix="milestone")
+    budgets = BudgetFormSet(request.POST or None, prefix="budget")
+    if request.method == "POST" and form.is_valid() and milestones.is_valid() and budgets.is_valid():
+        data = form.cleaned_data
+        try:
+            program = services.program_create(
+                code=data["code"].strip(),
+                name=data["name"].strip(),
+                program_type=data["program_type"],
+                agency=data["agency"],
+                co_agencies=data["co_agencies"],
+                parent=data["parent"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                controlled_from=data["controlled_from"] or data["starts_on"],
+                control_level=data["control_level"],
+                progress_method=data["progress_method"],
+                total_budget=data["total_budget"] or 0,
+                description=data["description"],
+                milestones=[
+                    MilestoneSpec(
+                        name=row["name"], planned_on=row["planned_on"], weight=row["weight"] or Decimal(0)
+                    )
+                    for row in milestones.cleaned_data
+                    if row.get("name")
+                ],
+                budgets=[
+                    BudgetSpec(year=row["year"] + 1911, source=row["source"], amount=row["amount"] or 0)
+                    for row in budgets.cleaned_data
+                    if row.get("year") and row.get("source")
+                ],
+                user=request.user,
+            )
+        except ReportInvalidError as error:
+            for name, message in error.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        else:
+            messages.success(request, _("已將「%(name)s」列入管制。") % {"name": program.name})
+            return redirect("web:program_detail", pk=program.pk)
+    return _render(
+        request,
+        "web/programs/program_new.html",
+        {"form": form, "milestones": milestones, "budgets": budgets},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -89,3 +89,7 @@ def test_rdec_dashboard_on_a_phone(mobile_page, program, rdec_staff):
     assert "計畫列管儀表板：全市" in mobile_page.locator("main").inner_text()
     assert_accessible(mobile_page)
     screenshot(mobile_page, "console-programs-dashboard-rdec-phone")
+    mobile_page.goto("/console/programs/new/")
+    assert_accessible(mobile_page)
+    mobile_page.goto("/console/programs/workbook/")
+    assert_accessible(mobile_page)
