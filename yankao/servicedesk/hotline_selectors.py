@@ -154,7 +154,11 @@ def caller_history(*, user: Any, phone: str, limit: int = HISTORY_LIMIT) -> Call
     """
     _require(user, CALLER_LOOKUP_ROLES, "只有1999話務員可以查詢來電者紀錄。")
     digits = phone_normalise(phone)
-    if not (digits.startswith("0") and 9 <= len(digits) <= 10):
+    # A mobile number is whole at 10 digits (09 + 8); a landline at 9 or 10 with its area code.
+    whole = (
+        len(digits) == 10 if digits.startswith("09") else digits.startswith("0") and 9 <= len(digits) <= 10
+    )
+    if not whole:
         return None
     digest = personal_digest(digits)
     calls = [

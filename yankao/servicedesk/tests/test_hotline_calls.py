@@ -189,6 +189,7 @@ def test_the_caller_lookup_finds_earlier_calls_and_cases_by_number_and_is_audite
     assert AuditEntry.objects.filter(action="read_personal", target_type="servicedesk.caller").exists()
     # An incomplete number is not looked up (the console asks while the operator types).
     assert caller_history(user=operator, phone="0912") is None
+    assert caller_history(user=operator, phone="091234567") is None  # a mobile number, one digit short
     assert caller_history(user=operator, phone="0922000111").is_known is False
 
 
