@@ -227,7 +227,7 @@ def _phone(errors: _Errors, phone: str) -> str:
     if not phone.strip():
         return ""
     digits = phone_normalise(_EXTENSION.sub("", phone.strip()))
-    if not _PHONE.match(digits):
+    if not _PHONE.match(digits) or (digits.startswith("09") and len(digits) != 10):
         errors.add("phone", "來電號碼格式不正確：市話請含區碼（例如07-3368333），手機為09開頭10碼。")
         return ""
     return digits

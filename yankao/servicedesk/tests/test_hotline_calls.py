@@ -104,6 +104,7 @@ def test_a_petition_needs_the_callers_name_and_nothing_is_written_without_it(ope
     ("overrides", "field"),
     [
         ({"phone": "12345"}, "phone"),
+        ({"phone": "091234567"}, "phone"),  # a mobile number one digit short
         ({"category_code": "no_such"}, "category"),
         ({"outcome": "dispatched", "summary": ""}, "summary"),
         ({"answer": ""}, "answer"),
