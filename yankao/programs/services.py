@@ -441,7 +441,10 @@ def program_create(
         errors["milestones"] = f"查核點「{'、'.join(outside)}」的預定完成日不在計畫期間內。"
     weights = sum((m.weight for m in milestone_list), Decimal(0))
     if progress_method == ProgressMethod.MILESTONE and weights != HUNDRED:
-        errors["milestones"] = f"以查核點權重計算進度時，權重合計須為 100（目前 {weights.normalize():f}）。"
+        errors["milestones"] = (
+            errors.get("milestones", "")
+            + f"以查核點權重計算進度時，權重合計須為 100（目前 {weights.normalize():f}）。"
+        )
     if progress_method == ProgressMethod.BUDGET and total_budget <= 0:
         errors["total_budget"] = "以預算執行權重計算進度時，須填總經費。"
     years = [b.year for b in budget_list if not starts_on.year <= b.year <= ends_on.year]

@@ -8,6 +8,7 @@ from yankao.programs.models import (
     Light,
     MilestoneStatus,
     MonthlyReport,
+    Program,
     ProgressMethod,
     ReportState,
     RiskLevel,
@@ -21,6 +22,7 @@ from yankao.programs.selectors import (
     programs_visible,
 )
 from yankao.programs.services import (
+    MilestoneSpec,
     ReportFigures,
     ReportInvalidError,
     report_accept,
@@ -29,7 +31,7 @@ from yankao.programs.services import (
     report_save,
     risk_ratings_compute,
 )
-from yankao.programs.tests.factories import ENVIRONMENT, milestone_make, program_make
+from yankao.programs.tests.factories import ENVIRONMENT, program_make
 
 TODAY = date(2024, 4, 3)
 MARCH = date(2024, 3, 1)
@@ -161,10 +163,15 @@ def test_future_months_and_months_outside_the_program_are_refused(officer) -> No
 
 
 def test_milestone_weighted_progress_is_computed_not_entered(officer) -> None:
-    program = program_make(method=ProgressMethod.MILESTONE)
-    first = milestone_make(program=program, sequence=1, planned_on=date(2024, 2, 15), weight="30")
-    second = milestone_make(program=program, sequence=2, planned_on=date(2024, 3, 20), weight="30")
-    milestone_make(program=program, sequence=3, planned_on=date(2024, 9, 30), weight="40")
+    program = program_make(
+        method=ProgressMethod.MILESTONE,
+        milestones=[
+            MilestoneSpec(name="決標", planned_on=date(2024, 2, 15), weight=Decimal(30)),
+            MilestoneSpec(name="主體完成", planned_on=date(2024, 3, 20), weight=Decimal(30)),
+            MilestoneSpec(name="驗收", planned_on=date(2024, 9, 30), weight=Decimal(40)),
+        ],
+    )
+    first, second, _third = program.milestones.order_by("sequence")
     figures = behind_figures(
         planned_progress=Decimal("99"), actual_progress=Decimal("99"),
         milestones={first.pk: (MilestoneStatus.DONE, date(2024, 2, 10)), second.pk: (MilestoneStatus.NOT_DUE, None)},
@@ -266,3 +273,20 @@ def test_released_programs_leave_the_exception_list_and_undue_months_are_not_mis
                     figures=behind_figures(actual_progress=Decimal("60")))  # fmt: skip
     risk_ratings_compute(quarter=date(2024, 1, 1), today=TODAY)  # March is not due before 2024-04-08
     assert running.risk_ratings.get().level == RiskLevel.LOW
+
+
+def test_a_program_is_refused_whole_when_milestones_fall_outside_it_or_weights_do_not_add_up(
+    rdec_staff, officer
+) -> None:
+    with pytest.raises(PermissionDeniedError):
+        program_make(user=officer)
+    with pytest.raises(ReportInvalidError) as caught:
+        program_make(
+            code="X1", method=ProgressMethod.MILESTONE, user=rdec_staff,
+            milestones=[MilestoneSpec(name="開工", planned_on=date(2030, 1, 1), weight=Decimal(50))],
+        )  # fmt: skip
+    assert (
+        "不在計畫期間內" in caught.value.errors["milestones"]
+        or "權重合計" in caught.value.errors["milestones"]
+    )
+    assert not Program.objects.filter(code="X1").exists()
