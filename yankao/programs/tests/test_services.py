@@ -285,8 +285,7 @@ def test_a_program_is_refused_whole_when_milestones_fall_outside_it_or_weights_d
             code="X1", method=ProgressMethod.MILESTONE, user=rdec_staff,
             milestones=[MilestoneSpec(name="開工", planned_on=date(2030, 1, 1), weight=Decimal(50))],
         )  # fmt: skip
-    assert (
-        "不在計畫期間內" in caught.value.errors["milestones"]
-        or "權重合計" in caught.value.errors["milestones"]
+    assert caught.value.errors["milestones"] == (
+        "查核點「開工」的預定完成日不在計畫期間內。以查核點權重計算進度時，權重合計須為 100（目前 50）。"
     )
     assert not Program.objects.filter(code="X1").exists()
