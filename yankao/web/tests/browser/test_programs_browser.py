@@ -93,3 +93,39 @@ def test_rdec_dashboard_on_a_phone(mobile_page, program, rdec_staff):
     assert_accessible(mobile_page)
     mobile_page.goto("/console/programs/workbook/")
     assert_accessible(mobile_page)
+
+
+def test_the_officer_downloads_the_months_workbook_and_a_bad_row_is_listed_and_changes_nothing(
+    page, page_console, program, tmp_path
+):
+    from openpyxl import load_workbook
+
+    from yankao.programs.models import MonthlyReport
+
+    login_as(page, "officer")
+    page.goto("/console/programs/workbook/")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下載 Excel 範本").click()
+    template = tmp_path / "template.xlsx"
+    download.value.save_as(template)
+    book = load_workbook(template)
+    sheet = book.worksheets[1]
+    assert sheet.cell(row=2, column=1).value == program.code
+    for column, value in ((4, 50), (5, "四十"), (6, 1000), (7, 900)):
+        sheet.cell(row=2, column=column).value = value
+    book.save(tmp_path / "filled.xlsx")
+    page.get_by_label("填妥的月報試算表").set_input_files(str(tmp_path / "filled.xlsx"))
+    page.get_by_role("button", name="上傳並匯入").click()
+    errors = page.locator(".import-errors").inner_text()
+    assert "第 2 列「累計實際進度(%)」欄（四十）：須為數字" in errors
+    assert not MonthlyReport.objects.exists()
+    assert_accessible(page)
+    screenshot(page, "console-programs-workbook-rejected-1366")
+    sheet.cell(row=2, column=5).value = 49
+    book.save(tmp_path / "filled.xlsx")
+    page.get_by_label("填妥的月報試算表").set_input_files(str(tmp_path / "filled.xlsx"))
+    page.get_by_role("button", name="上傳並匯入").click()
+    assert "已匯入 1 份月報" in page.locator("main").inner_text()
+    assert MonthlyReport.objects.get().light == "green"
+    page_console.errors[:] = [e for e in page_console.errors if "status of 400" not in e]
+    assert_no_console_errors(page_console)
