@@ -21,7 +21,9 @@ The rules (domain-rules.md §1):
   first status is always against the original deadline (展期 does not erase 逾期).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,7 +35,7 @@ import numpy.typing as npt
 from yankao.core.durations import deadline_from
 from yankao.core.exceptions import ApplicationError, RuleNotInForceError
 from yankao.core.models import RuleUnit
-from yankao.core.selectors.rules import rule_get, rule_history
+from yankao.core.selectors.rules import RuleVersion, rule_cache, rule_get, rule_history
 from yankao.core.working_days import Calendar, calendar_current
 from yankao.timeliness.models import Category, QuestionSource, Speed, Status
 
@@ -154,9 +156,35 @@ def columns_from_facts(rows: Sequence[Facts]) -> Columns:
 # --- dated rules over arrays ---------------------------------------------------------------------
 
 
+_FROZEN: ContextVar[dict[tuple[str, str], list[RuleVersion]] | None] = ContextVar(
+    "timeliness_rules", default=None
+)
+
+
+@contextmanager
+def rules_frozen() -> Iterator[None]:
+    """Read the rule table once and use that copy until the block ends.
+
+    An import streams rows into an open COPY: the connection must not run another query then, and
+    the rule cache would reload itself from the database every 30 seconds.
+    """
+    token = _FROZEN.set(dict(rule_cache.versions()))
+    try:
+        yield
+    finally:
+        _FROZEN.reset(token)
+
+
+def _history(key: str, qualifier: str = "") -> list[RuleVersion]:
+    frozen = _FROZEN.get()
+    if frozen is None:
+        return rule_history(key=key, qualifier=qualifier)
+    return list(frozen.get((key, qualifier), []))
+
+
 def _rule_values(*, key: str, qualifier: str, on: DayArray) -> tuple[FloatArray, str]:
     """The value in force for each date (and the rule's unit): `rule_get` over an array."""
-    history = rule_history(key=key, qualifier=qualifier) or rule_history(key=key)
+    history = _history(key, qualifier) or _history(key)
     if not history:
         raise RuleNotInForceError(
             f"規則「{key}」不存在，請研考會系統管理者於規則表中建立。", extra={"key": key}
@@ -166,7 +194,10 @@ def _rule_values(*, key: str, qualifier: str, on: DayArray) -> tuple[FloatArray,
     index = np.searchsorted(starts, on, side="right") - 1
     if on.size and index.min() < 0:
         first = on[int(np.argmin(index))].item()
-        rule_get(key=key, qualifier=qualifier, on=first)  # raises the rule table's own message
+        raise RuleNotInForceError(
+            f"規則「{key}」在 {first.isoformat()} 尚未生效（最早版本生效日晚於該日）。",
+            extra={"key": key, "on": first.isoformat()},
+        )
     units = {version.unit for version in history}
     if len(units) > 1:
         raise ApplicationError(f"規則「{key}」的各版本單位不一致，無法批次計算。", extra={"key": key})
@@ -261,7 +292,7 @@ def _rule_constant(
     *, key: str, qualifier: str, first: np.datetime64, last: np.datetime64
 ) -> tuple[int, int] | None:
     """(value, unit code) when one version of the rule is in force from `first` to `last`, else None."""
-    history = rule_history(key=key, qualifier=qualifier) or rule_history(key=key)
+    history = _history(key, qualifier) or _history(key)
     first_day, last_day = first.item(), last.item()
     for version in history:  # newest first
         if version.effective_from <= last_day:
@@ -274,7 +305,7 @@ def _rule_constant(
 def _rule_constant_value(*, key: str, first: np.datetime64, last: np.datetime64) -> float | None:
     """The value when one version of a non-period rule is in force from `first` to `last`, else None."""
     first_day, last_day = first.item(), last.item()
-    for version in rule_history(key=key):
+    for version in _history(key):
         if version.effective_from <= last_day:
             return float(version.value) if version.effective_from <= first_day else None
     return None

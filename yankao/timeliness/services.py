@@ -30,6 +30,7 @@ from yankao.timeliness.deadlines import (
     UNIT_CODES,
     Columns,
     deadlines_compute,
+    rules_frozen,
 )
 from yankao.timeliness.importing import MAX_STORED_ERRORS, Profile, Register, RowError, register_read
 from yankao.timeliness.models import (
@@ -282,12 +283,14 @@ class _StreamWriter:
         self.copy: Any = None
         self.definitions: list[str] = []
         self.table = Document._meta.db_table
+        self.periods = application_periods()
 
     def chunk(self, register: Register) -> list[RowError]:
         if self.failed:
             return []
         started = time.perf_counter()
-        columns = _columns(register)
+        # No query here: the COPY may be open on this connection (periods and rules are read before).
+        columns = _columns(register, periods=self.periods)
         result = deadlines_compute(columns=columns, as_of=self.as_of, calendar_=self.cal)
         self.phases["audit"] = self.phases.get("audit", 0.0) + time.perf_counter() - started
         errors = _extension_errors(register=register, result=result, headers=self.headers)
@@ -447,16 +450,17 @@ def _register_import_streaming(
                 existing=existing, estimate_rows=estimate_rows, phases=phases,
             )  # fmt: skip
             mark = time.perf_counter()
-            read = register_read(
-                file=file,
-                filename=filename,
-                profile=checked,
-                agencies=agencies,
-                allowed_agency_ids=allowed,
-                calendar_range=(cal.first, cal.last),
-                progress=progress,
-                on_chunk=writer.chunk,
-            )
+            with rules_frozen():
+                read = register_read(
+                    file=file,
+                    filename=filename,
+                    profile=checked,
+                    agencies=agencies,
+                    allowed_agency_ids=allowed,
+                    calendar_range=(cal.first, cal.last),
+                    progress=progress,
+                    on_chunk=writer.chunk,
+                )
             phases["read"] = (
                 time.perf_counter() - mark - phases.get("audit", 0.0) - phases.get("write.stream", 0.0)
             )
@@ -533,18 +537,24 @@ def _days(ordinals: Any) -> Any:
     return days
 
 
-def _columns(register: Register) -> Columns:
+def application_periods() -> dict[tuple[int, str], tuple[int, int]]:
+    """Every agency's published 人民申請 periods: (agency id, item) → (value, unit code)."""
+    return {
+        (agency_id, item): (value, UNIT_CODES.index(unit))
+        for agency_id, item, value, unit in ApplicationPeriod.objects.values_list(
+            "agency_id", "item", "value", "unit"
+        )
+    }
+
+
+def _columns(register: Register, *, periods: dict[tuple[int, str], tuple[int, int]] | None = None) -> Columns:
     size = len(register)
     period_value = np.full(size, -1, dtype=np.int64)
     period_unit = np.zeros(size, dtype=np.int64)
     application = register.category == CATEGORY_CODES.index("application")
     if application.any():
-        periods = {
-            (agency_id, item): (value, UNIT_CODES.index(unit))
-            for agency_id, item, value, unit in ApplicationPeriod.objects.values_list(
-                "agency_id", "item", "value", "unit"
-            )
-        }
+        if periods is None:
+            periods = application_periods()
         if periods:
             for index in np.flatnonzero(application).tolist():
                 found = periods.get((int(register.agency_id[index]), register.application_item[index]))

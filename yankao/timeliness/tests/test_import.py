@@ -247,3 +247,29 @@ def test_a_bad_row_after_rows_already_written_undoes_them(
     assert Document.objects.count() == 0
     assert Figure.objects.count() == 0
     assert run(rdec_staff, csv_text(*GOOD)).new_count == 5
+
+
+def test_streamed_chunks_read_nothing_from_the_database(
+    rdec_staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While a COPY is open the connection can run no other query: rules and periods are read
+    # before. A rule cache that reloads on every read and application rows in later chunks prove it.
+    from yankao.core.models import Agency
+    from yankao.timeliness.models import ApplicationPeriod
+
+    monkeypatch.setattr("yankao.timeliness.importing.CHUNK_ROWS", 2)
+    monkeypatch.setattr("yankao.core.selectors.rules.RELOAD_SECONDS", -1.0)
+    ApplicationPeriod.objects.create(
+        agency=Agency.objects.get(code=PUBLIC_WORKS), item="路證", value=10, unit="working_days"
+    )
+    header = "機關代碼,文號,類別,速別,申請項目,收文日期,發文日期"
+    rows = [f"{PUBLIC_WORKS},A{n},人民申請案,,路證,113/02/07,113/02/20" for n in range(7)]
+    outcome = register_import(
+        actor=rdec_staff,
+        profile=standard(),
+        file=io.BytesIO(("\n".join([header, *rows]) + "\n").encode()),
+        filename="a.csv",
+        as_of=AS_OF,
+    )
+    assert outcome.succeeded, outcome.batch.errors
+    assert set(Document.objects.values_list("deadline", flat=True)) == {date(2024, 2, 27)}  # 10 working days
