@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -312,10 +313,28 @@ def report_return(
             comment=comment.strip(),
             snapshot=_snapshot(locked),
         )
+        programs_generation_bump()
+        _returned_notify(report=locked)
         audit_record_for(
             locked, action=AuditAction.TRANSITION, fields=["state", "review_comment"], actor=user
         )
     return locked
+
+
+def _returned_notify(*, report: MonthlyReport) -> None:
+    """Tell whoever submitted the report that it came back, and why, once the return is committed."""
+    submitter = report.submitted_by
+    if submitter is None or not submitter.email:
+        return
+    subject = f"列管計畫月報退回修正：{report.program.code} {month_label(report.period)}"
+    body = (
+        f"研考會退回「{report.program.name}」{month_label(report.period)}月報，請修正後重新送出。\n\n"
+        f"審查意見：{report.review_comment}\n"
+    )
+    address = submitter.email
+    transaction.on_commit(
+        lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[address])
+    )
 
 
 def report_accept(

@@ -258,6 +258,10 @@ def test_a_cached_dashboard_follows_the_next_write(
     after = dashboard_build_cached(user=rdec_staff, today=TODAY)
     assert after.lights[Light.RED] == 1
     assert after.awaiting_review == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        report_return(report=MonthlyReport.objects.get(), user=rdec_staff, comment="請查明")
+    returned = dashboard_build_cached(user=rdec_staff, today=TODAY)
+    assert (returned.awaiting_review, returned.returned) == (0, 1)
 
 
 def test_released_programs_leave_the_exception_list_and_undue_months_are_not_missing(
@@ -289,3 +293,21 @@ def test_a_program_is_refused_whole_when_milestones_fall_outside_it_or_weights_d
         "查核點「開工」的預定完成日不在計畫期間內。以查核點權重計算進度時，權重合計須為 100（目前 50）。"
     )
     assert not Program.objects.filter(code="X1").exists()
+
+
+def test_the_submitter_is_told_when_a_report_is_returned(
+    officer, rdec_staff, django_capture_on_commit_callbacks
+) -> None:
+    from django.core import mail
+
+    officer.email = "officer@example.kcg.gov.tw"
+    officer.save()
+    program = program_make(name="岡山區排水改善工程")
+    report = report_save(program=program, period=MARCH, figures=behind_figures(delay_reason="a", remedy="b"),
+                         user=officer, submit=True, today=TODAY)  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        report_return(report=report, user=rdec_staff, comment="請補充用地取得期程")
+    message = mail.outbox[-1]
+    assert message.to == ["officer@example.kcg.gov.tw"]
+    assert "岡山區排水改善工程」113年3月月報" in message.body
+    assert "請補充用地取得期程" in message.body
