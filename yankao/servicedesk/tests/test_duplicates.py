@@ -195,3 +195,26 @@ def test_a_case_filed_after_the_first_suggestion_is_found_by_the_next(seeded: No
     assert [candidate.case_id for candidate in duplicate_candidates_find(**ask, received_at=NOW)] == [
         later.pk
     ]
+
+
+def test_the_inbox_marks_a_case_whose_petitioner_filed_the_same_category_again(seeded: None) -> None:
+    first = file(subject="水溝堵塞", description="家門口水溝堵住", category="drainage", phone="0912-000-222")
+    again = file(
+        subject="又淹水了",
+        description="水溝還是不通",
+        category="drainage",
+        phone="0912000222",
+        at=NOW + timedelta(days=3),
+    )
+    other_matter = file(
+        subject="路燈不亮", description="巷口路燈", category="street_light", phone="0912000222"
+    )
+    long_after = file(
+        subject="水溝堵塞",
+        description="水溝堵住",
+        category="drainage",
+        phone="0912000222",
+        at=NOW + timedelta(days=90),
+    )
+    marks = duplicate_marks_for_cases(case_ids=[first.pk, again.pk, other_matter.pk, long_after.pk])
+    assert marks == {first.pk: 1, again.pk: 1}
