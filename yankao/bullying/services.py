@@ -207,7 +207,8 @@ def bullying_report_receive(payload: TransferPayload) -> str:
                 email=payload.petitioner_email,
                 address=payload.petitioner_address,
             ),
-            is_anonymous=payload.is_anonymous and not payload.petitioner_name,
+            # A caller who left a number but no name can be reached: not anonymous here.
+            is_anonymous=payload.is_anonymous and not (payload.petitioner_name or payload.petitioner_phone),
             received_at=payload.received_at,
             transferred_from=payload.number,
         )

@@ -24,6 +24,22 @@ def can_handle_case(user: Any, case: Case) -> bool:
     return user.role in HANDLER_ROLES and can_view_agency(user, case.agency)
 
 
+def can_transfer_kind(user: Any, case: Case) -> bool:
+    """Those who handle the case, and the person who just registered it while nobody has taken it.
+
+    A 1999 operator who hears a bullying report registers the call's case and hands it over at
+    once; waiting for an officer of the agency to pick it up would delay the 24-hour report.
+    """
+    if can_handle_case(user, case):
+        return True
+    return (
+        _active_staff(user)
+        and user.role in INTAKE_ROLES
+        and case.officer_id is None
+        and case.events.filter(kind="intake", actor=user).exists()
+    )
+
+
 def can_view_case(user: Any, case: Case) -> bool:
     """Those who handle it, and the auditor, who reads everything and changes nothing."""
     return can_handle_case(user, case) or (_active_staff(user) and user.role == Role.AUDITOR)

@@ -10,7 +10,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -32,7 +32,7 @@ from yankao.cases.models import (
     StaffAlert,
     SurveyResponse,
 )
-from yankao.cases.permissions import can_decide_extension, can_handle_case
+from yankao.cases.permissions import can_decide_extension, can_handle_case, can_transfer_kind
 from yankao.cases.workflow import FINAL_STATES, OPEN_STATES, Action, State, transition_target
 from yankao.core.durations import deadline_from_rule
 from yankao.core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
@@ -603,7 +603,13 @@ def case_transfer_kind(*, case: Case, to_kind: str, user: Any, expected_version:
     """
     receiver = case_kind_receivers.get(to_kind)
     with transaction.atomic():
-        locked = _begin(case, user=user, action=Action.TRANSFER_KIND, expected_version=expected_version)
+        locked = _begin(
+            case,
+            user=user,
+            action=Action.TRANSFER_KIND,
+            expected_version=expected_version,
+            permitted=can_transfer_kind,
+        )
         payload = TransferPayload(
             number=locked.number,
             channel=locked.channel,
@@ -685,7 +691,14 @@ def case_alerts_scan(*, today: date | None = None) -> dict[str, int]:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _begin(case: Case, *, user: Any, action: Action, expected_version: int | None) -> Case:
+def _begin(
+    case: Case,
+    *,
+    user: Any,
+    action: Action,
+    expected_version: int | None,
+    permitted: Callable[[Any, Case], bool] = can_handle_case,
+) -> Case:
     locked = Case.objects.select_for_update().select_related("agency").get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         last = (
@@ -697,7 +710,7 @@ def _begin(case: Case, *, user: Any, action: Action, expected_version: int | Non
             "為免覆蓋，本次動作未執行。請重新載入後再操作，您輸入的內容仍保留在表單中。",
             extra={"current_version": locked.version},
         )
-    if not can_handle_case(user, locked):
+    if not permitted(user, locked):
         raise PermissionDeniedError("您沒有處理這件案件的權限。")
     if transition_target(state=locked.state, action=action) is None:
         raise ApplicationError(

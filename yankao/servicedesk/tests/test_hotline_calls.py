@@ -8,7 +8,7 @@ from django.utils import timezone
 from yankao.cases.kinds import TransferPayload, case_kind_receivers
 from yankao.cases.models import Case
 from yankao.cases.services import Petitioner, case_intake
-from yankao.core.exceptions import NotFoundError, PermissionDeniedError
+from yankao.core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from yankao.core.models import Agency, AuditEntry
 from yankao.servicedesk.hotline_selectors import (
     call_get_for_user,
@@ -153,7 +153,9 @@ def test_a_transfer_to_an_unregistered_module_is_refused_clearly(operator, recei
     assert Call.objects.count() == 0
 
 
-def test_a_transfer_goes_through_the_case_engine_and_is_all_or_nothing(operator, receivers_without_bullying):
+def test_a_transfer_goes_through_the_case_engine_and_leaves_only_a_reference(
+    operator, receivers_without_bullying
+):
     received: list[TransferPayload] = []
 
     def receive(payload: TransferPayload) -> str:
@@ -161,14 +163,26 @@ def test_a_transfer_goes_through_the_case_engine_and_is_all_or_nothing(operator,
         return "B-0001"
 
     case_kind_receivers.register("bullying", receive)
-    # The engine lets only those who handle a case hand it over; an operator does not, so
-    # the engine refuses and the call and its case are rolled back together.
-    with pytest.raises(PermissionDeniedError) as caught:
+    # The operator who registers the call's case may hand it over at once (no officer has it yet).
+    result = _log(
+        operator, outcome=CallOutcome.TRANSFERRED, category_code="education", summary="孩子在校被霸凌"
+    )
+    assert [payload.description for payload in received] == ["孩子在校被霸凌"]
+    assert result.call.transferred_reference == "B-0001"
+    case = Case.objects.get()
+    assert (case.state, case.transferred_reference) == ("transferred", "B-0001")
+    assert "霸凌" not in case.subject + case.description  # the service desk keeps only the reference
+
+
+def test_a_transfer_the_receiver_refuses_logs_neither_call_nor_case(operator, receivers_without_bullying):
+    def refuse(payload: TransferPayload) -> str:
+        raise ApplicationError("校園霸凌通報缺少學校名稱。")
+
+    case_kind_receivers.register("bullying", refuse)
+    with pytest.raises(ApplicationError):
         _log(operator, outcome=CallOutcome.TRANSFERRED, category_code="education", summary="孩子在校被霸凌")
-    assert "請改以轉陳情登錄" in caught.value.message
     assert Case.objects.count() == 0
     assert Call.objects.count() == 0
-    assert received == []
 
 
 def test_the_caller_lookup_finds_earlier_calls_and_cases_by_number_and_is_audited(operator):

@@ -5,6 +5,7 @@ from html import unescape
 
 import pytest
 
+from yankao.bullying.models import BullyingReport
 from yankao.cases.models import Case
 from yankao.servicedesk.hotline_services import call_log
 from yankao.servicedesk.models import Call
@@ -165,14 +166,17 @@ def test_the_dashboard_counts_todays_calls(client, operator, rdec_staff, officer
     assert client.get("/console/hotline/dashboard/").status_code == 403
 
 
-def test_a_transfer_the_engine_refuses_is_explained_and_nothing_is_logged(client, operator):
+def test_a_bullying_report_by_phone_is_handed_over_and_the_desk_keeps_only_the_reference(client, operator):
     client.force_login(operator)
     response = client.post(
         URL, _fields(client, outcome="transferred", category="教育", summary="孩子在學校被同學霸凌")
     )
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "請改以轉陳情登錄" in html or "尚未在本系統啟用" in html
-    assert "孩子在學校被同學霸凌" in html
-    assert Call.objects.count() == 0
-    assert Case.objects.count() == 0
+    assert response.status_code == 302
+    call = Call.objects.get()
+    case = Case.objects.get()
+    assert call.transferred_reference and call.transferred_reference == case.transferred_reference
+    assert case.state == "transferred"
+    assert "霸凌" not in case.subject + case.description
+    assert BullyingReport.objects.filter(number=call.transferred_reference).exists()
+    page = client.get(URL).content.decode()
+    assert call.transferred_reference in page  # the operator is told where it went
