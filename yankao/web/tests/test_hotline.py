@@ -174,7 +174,8 @@ def test_a_bullying_report_by_phone_is_handed_over_and_the_desk_keeps_only_the_r
     assert response.status_code == 302
     call = Call.objects.get()
     case = Case.objects.get()
-    assert call.transferred_reference and call.transferred_reference == case.transferred_reference
+    assert call.transferred_reference
+    assert call.transferred_reference == case.transferred_reference
     assert case.state == "transferred"
     assert "霸凌" not in case.subject + case.description
     assert BullyingReport.objects.filter(number=call.transferred_reference).exists()
