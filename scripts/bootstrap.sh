@@ -52,9 +52,10 @@ else
 fi
 
 # 3. Debian packages: fonts and text shaping for PDFs, poppler for checking them,
-#    Chromium for the browser tests, wrk for the benchmarks, gettext for translations.
+#    Chromium for the browser tests, wrk for the benchmarks, gettext for translations, and (for
+#    the test suite) LibreOffice Writer, which checks that generated DOCX files open.
 debs=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext wrk)
-if [ "${1:-}" = "--browser" ]; then debs+=(chromium); fi
+if [ "${1:-}" = "--browser" ]; then debs+=(chromium libreoffice-writer-nogui); fi
 missing=()
 for pkg in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -109,7 +109,10 @@ def test_a_draft_says_so_on_every_page(approved_round, tmp_path):
     assert all("114年度施政計畫（草案）" in page for page in pages[1:] if page.strip())
 
 
-@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice not installed")
+@pytest.mark.skipif(
+    shutil.which("libreoffice") is None,
+    reason="LibreOffice not installed (scripts/bootstrap.sh --browser installs it)",
+)
 def test_docx_opens_in_libreoffice(approved_round, tmp_path):
     source = tmp_path / "plan.docx"
     source.write_bytes(plan_docx(content=plan_content(plan_round=approved_round)))
