@@ -642,7 +642,12 @@ class _RecentCases:
         self._newest: tuple[int, datetime] | None = None
 
     def since(
-        self, since: datetime, *, category_id: int | None = None, digests: tuple[str, ...] = ()
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        category_id: int | None = None,
+        digests: tuple[str, ...] = (),
     ) -> list[_Recent]:
         """The rows received since `since`: of `category_id` and of the `digests` when given, else all."""
         with self._lock:
@@ -650,9 +655,10 @@ class _RecentCases:
                 self._load(since=since - timedelta(days=1))
             elif since < self._since:
                 # An older window (the page of an old case): read it once, keep the cache for intake.
-                return [
-                    self._row(values) for values in self._narrow(Case.objects.filter(received_at__gte=since))
-                ]
+                older = Case.objects.filter(received_at__gte=since)
+                if until is not None:
+                    older = older.filter(received_at__lte=until)
+                return [self._row(values) for values in self._narrow(older)]
             else:
                 self._load_newer()
             assert self._since is not None
@@ -770,7 +776,7 @@ def _candidate_rows(
 
     digests = tuple(digest for digest in (features.phone_digest, features.email_digest) if digest)
     recent = recent_cases.since(
-        since, category_id=category.pk if category is not None else None, digests=digests
+        since, until=until, category_id=category.pk if category is not None else None, digests=digests
     )
     chosen = sorted((row for row in recent if worth(row)), key=lambda row: row.received_at, reverse=True)
     ids = [row.id for row in chosen[: settings.scan_limit]]
