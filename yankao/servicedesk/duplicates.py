@@ -5,12 +5,13 @@ Three signals, each explained to the person deciding in a Chinese reason:
 - the same petitioner or caller (the keyed phone/email digests the cases already store);
 - the same place (coordinates within a distance, or the same road and house number / lane /
   crossing in the written address);
-- similar text (character bigrams of the subject and description, with the place words and the
-  polite formulas of petitions removed, and common synonyms of the same problem folded together).
+- similar matter (the problems the texts name, from a vocabulary of the words people use for each,
+  blended with character bigrams of the subject and description without places and the polite
+  formulas of petitions).
 
-`pair_judge` decides for two petitions; `duplicate_candidates_find` fetches the few cases worth
-judging (one indexed query: same petitioner, or same category near the place, within the window)
-and judges them. Every threshold is a row of the rule table (servicedesk/data/rules.toml).
+`pair_judge` decides for two petitions; `duplicate_candidates_find` chooses the few cases worth
+judging (same petitioner, or same category near the place, within the window) on a per-process
+window of narrow rows (`recent_cases`), reads them in full by primary key and judges them. Every threshold is a row of the rule table (servicedesk/data/rules.toml).
 The same `pair_judge` is scored against the hand-written pairs in data/duplicate_pairs.toml by
 `duplicate_pairs_score` (precision and recall), so the measured quality is the shipped code's.
 """
@@ -992,10 +993,6 @@ def _features_of(row: _Recent) -> PetitionFeatures:
         longitude=row.longitude,
         address=row.location_text,
     )
-
-
-def _degrees(value: float) -> Decimal:
-    return Decimal(str(round(value, 6)))
 
 
 # --- quality on the hand-written pairs -------------------------------------------------------
