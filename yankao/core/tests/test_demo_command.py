@@ -1,6 +1,7 @@
 """`yankao demo` and `yankao demo_logins`: refusing, resetting, updating, recording, reporting errors."""
 
 import json
+import tempfile
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
@@ -13,9 +14,11 @@ from yankao.core.demo_framework import DemoContext, DemoGenerator, demo_registry
 from yankao.core.models import User
 from yankao.core.registries import autodiscover
 from yankao.core.working_days import calendar_cache
+from yankao.testing.tiny_city import tiny_city_targets
 
 DATA = Path(__file__).parent / "data"
-TINY = DATA / "tiny.toml"
+# The whole tiny city (every module's table), written once for this module's tests.
+TINY = tiny_city_targets(Path(tempfile.mkdtemp(prefix="yankao-tiny-city-")))
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +93,7 @@ def test_builds_and_records_each_generator(state: Path) -> None:
     core = recorded["generators"]["core"]
     assert core["version"] == demo_registry.get("core").version
     assert core["seed"] == 5
-    assert core["targets"].endswith("tiny.toml")
+    assert core["targets"].endswith("tiny-city.toml")
     assert len(core["targets_sha256"]) == 64
     assert core["built_at"]
     assert User.objects.filter(username="officer").exists()
@@ -224,7 +227,9 @@ def test_a_missing_targets_file_is_a_clear_error(state: Path, tmp_path: Path) ->
 
 def test_a_missing_module_table_is_named(state: Path, tmp_path: Path, sample: SampleGenerator) -> None:
     targets = tmp_path / "no-sample.toml"
-    targets.write_text(TINY.read_text(encoding="utf-8").split("[sample]")[0], encoding="utf-8")
+    targets.write_text(
+        TINY.read_text(encoding="utf-8").replace("[sample]\nitems = 2\n", ""), encoding="utf-8"
+    )
 
     with pytest.raises(CommandError, match=r"沒有 \[sample\] 表"):
         call_command("demo", "--targets", str(targets), "--state", str(state), verbosity=0)

@@ -14,8 +14,8 @@ from yankao.core.services.calendar import calendar_override_set
 from yankao.core.services.demo import demo_city_build
 from yankao.core.working_days import count_working_days
 from yankao.reports.services import council_report_render
+from yankao.testing.tiny_city import tiny_city_targets
 
-TINY = Path(__file__).resolve().parents[2] / "core" / "tests" / "data" / "tiny.toml"
 PERIOD = ReportPeriod(date_from=date(2023, 1, 1), date_to=date(2023, 12, 31), as_of=date(2024, 3, 31))
 
 
@@ -45,7 +45,12 @@ def _figures(deck: Path) -> str:
 @pytest.mark.django_db
 def test_every_figure_of_a_tiny_city_follows_its_data(tmp_path: Path) -> None:
     # given a tiny city built from its targets file (one typhoon closure, on 2023-07-27)
-    demo_city_build(targets_path=TINY, seed=7, state_path=tmp_path / "demo.json", show_progress=False)
+    demo_city_build(
+        targets_path=tiny_city_targets(tmp_path),
+        seed=7,
+        state_path=tmp_path / "demo.json",
+        show_progress=False,
+    )
     assert User.objects.filter(role=Role.LIAISON).exists()
 
     # when the report is rendered
