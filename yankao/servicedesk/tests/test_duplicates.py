@@ -16,6 +16,7 @@ from yankao.servicedesk.duplicates import (
     duplicate_marks_for_cases,
     duplicate_pairs_load,
     duplicate_pairs_score,
+    public_text,
 )
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +219,24 @@ def test_the_inbox_marks_a_case_whose_petitioner_filed_the_same_category_again(s
     )
     marks = duplicate_marks_for_cases(case_ids=[first.pk, again.pk, other_matter.pk, long_after.pk])
     assert marks == {first.pk: 1, again.pk: 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        ("我是王小明，電話0912-345-678", ["王小明", "0912"], ["我是"]),
+        ("請回電 07-336-8333 或 (07)3368333", ["336", "3368333"], ["請回電"]),
+        ("身分證字號 E123456789，信箱 wang.xm@example.com", ["E123456789", "example"], ["身分證字號"]),
+        ("聯絡人：張先生 +886 912 345 678", ["張先生", "912"], ["聯絡人"]),
+        ("建國二路120號前、12巷3弄，2023年10月5日發現", [], ["120號", "12巷3弄", "2023年10月5日"]),
+        ("林美玲反映：路燈不亮。林美玲敬上", ["林美玲"], ["路燈不亮"]),
+    ],
+)
+def test_public_text_takes_out_personal_data_but_not_places_or_dates(
+    text: str, gone: list[str], kept: list[str]
+) -> None:
+    cleaned = public_text(text, masked_names=("林○玲",))
+    for word in gone:
+        assert word not in cleaned
+    for word in kept:
+        assert word in cleaned

@@ -113,6 +113,8 @@ def test_errors_use_the_standards_format(client: Client, seeded: None) -> None:
     assert client.get(f"{BASE}/requests.json", {"jurisdiction_id": "379000000A"}).status_code == 404
     assert client.get(f"{BASE}/requests.json", {"service_code": "noise"}).status_code == 400
     assert client.get(f"{BASE}/requests.csv").json()[0]["code"] == 404
+    assert client.get(f"{BASE}/requests.json", {"page_size": "5000"}).status_code == 400
+    assert client.get(f"{BASE}/requests/P0000000-00000.json").status_code == 404
 
 
 def test_requests_show_public_cases_without_personal_data(client: Client, seeded: None) -> None:
