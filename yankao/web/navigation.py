@@ -77,6 +77,13 @@ CONSOLE_DESTINATIONS = (
         frozenset({Role.OPERATOR}),
     ),
     Destination(
+        "hotline_dashboard",
+        _("1999話務統計"),
+        _("即時與全年的來電件數、類別、處理結果與尖峰時段。"),
+        "/console/hotline/dashboard/",
+        frozenset({Role.OPERATOR, Role.RDEC_STAFF, Role.RDEC_ADMIN, Role.AUDITOR}),
+    ),
+    Destination(
         "extensions",
         _("展延審核"),
         _("審核本機關案件的展延申請，掌握到期案件。"),
@@ -91,6 +98,13 @@ CONSOLE_DESTINATIONS = (
         frozenset({Role.INVESTIGATOR}),
     ),
     Destination(
+        "bullying_dashboard",
+        _("校園霸凌統計"),
+        _("通報受理、來源與處理情形的彙總數字（不含個案內容）。"),
+        "/console/bullying/dashboard/",
+        frozenset({Role.RDEC_STAFF, Role.RDEC_ADMIN, Role.AUDITOR}),
+    ),
+    Destination(
         "timeliness",
         _("公文時效"),
         _("檢視各機關公文處理時效與稽催結果。"),
@@ -103,6 +117,13 @@ CONSOLE_DESTINATIONS = (
         _("填報與審查列管計畫的每月進度與燈號。"),
         "/console/programs/",
         frozenset({Role.OFFICER, Role.LIAISON, Role.RDEC_STAFF, Role.AUDITOR}),
+    ),
+    Destination(
+        "programs_annual",
+        _("年度計畫與考核"),
+        _("施政計畫先期作業、年度考核、列管事項與市營事業績效考核。"),
+        "/console/programs/annual/",
+        frozenset({Role.OFFICER, Role.LIAISON, Role.RDEC_STAFF, Role.RDEC_ADMIN, Role.AUDITOR}),
     ),
     Destination(
         "inspections",
