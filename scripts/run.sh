@@ -14,8 +14,11 @@ $yankao demo --update
 $yankao db_worker >var/worker.log 2>&1 &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT
-# Today's due-soon reminders and overdue escalations; production runs this from a daily timer.
+# Today's due-soon reminders and overdue escalations; production runs these from a daily timer.
 $yankao cases scan --enqueue >/dev/null
+$yankao programs remind --enqueue >/dev/null
+$yankao programs_annual remind --enqueue >/dev/null
+$yankao bullying remind >/dev/null
 $yankao demo_logins
 printf '\n\033[1m[run]\033[0m serving http://127.0.0.1:8000  (Ctrl-C to stop; task worker log: var/worker.log)\n'
 exec_status=0
