@@ -94,6 +94,9 @@ def _fresh_caches() -> None:
     from yankao.cases.selectors import category_cache
 
     category_cache.clear()
+    from yankao.servicedesk.duplicates import recent_cases
+
+    recent_cases.clear()
 
 
 @pytest.fixture(autouse=True)

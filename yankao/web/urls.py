@@ -33,6 +33,7 @@ urlpatterns = [
     path("console/cases/export.csv", cases.case_export, name="case_export"),
     path("console/cases/bulk/", cases.case_bulk, name="case_bulk"),
     path("console/cases/alerts/read/", cases.case_alerts_read, name="case_alerts_read"),
+    path("console/cases/duplicate-marks/", cases.case_duplicate_marks, name="case_duplicate_marks"),
     path("console/cases/new/", case_intake.case_new, name="case_new"),
     path("console/cases/<str:number>/", case_page.case_detail, name="case_detail"),
     path("console/cases/<str:number>/reveal/", case_page.case_reveal, name="case_reveal"),

@@ -66,9 +66,7 @@ def test_more_pages_by_cursor_without_page_numbers(client, officer, monkeypatch)
     assert "載入更多案件" in first.content.decode()
     cursor = first.context["next_cursor"]
     second = client.get("/console/cases/", {"after": cursor})
-    shown = [row.number for row in first.context["rows"]] + [
-        row.number for row in second.context["rows"]
-    ]
+    shown = [row.number for row in first.context["rows"]] + [row.number for row in second.context["rows"]]
     assert sorted(shown) == sorted(numbers)
     assert "載入更多案件" not in second.content.decode()
     # htmx asks for the rows only
@@ -218,3 +216,25 @@ def test_the_auditor_changes_nothing(client, auditor, action):
     )
     assert response.status_code in (400, 403)
     assert Case.objects.get(pk=case.pk).version == case.version
+
+
+def test_the_inbox_marks_likely_duplicates_after_it_shows_and_only_in_scope(
+    client, officer, officer_of_other_agency
+):
+    # given the same petitioner filing the same pothole twice
+    first = _case()
+    again = _case(subject="坑洞還沒補")
+    client.force_login(officer)
+    # when the inbox shows, it asks for the marks of its rows
+    inbox = client.get("/console/cases/").content.decode()
+    assert "/console/cases/duplicate-marks/?" in inbox
+    assert f'id="dup-{first.number}"' in inbox
+    marks = client.get("/console/cases/duplicate-marks/", {"number": [first.number, again.number]})
+    html = marks.content.decode()
+    # then both rows get a mark that leads to the case page's duplicates
+    assert html.count("可能重複 1 件") == 2
+    assert f'id="dup-{again.number}" hx-swap-oob="true"' in html
+    # and another agency's officer learns nothing of them
+    client.force_login(officer_of_other_agency)
+    other = client.get("/console/cases/duplicate-marks/", {"number": [first.number, again.number]})
+    assert "可能重複" not in other.content.decode()

@@ -9,6 +9,7 @@ import csv
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -25,6 +26,7 @@ from yankao.cases.selectors import (
     case_due_status,
     case_get_for_user,
     case_list_for_user,
+    case_scope,
     extension_list_pending_for_user,
     staff_alert_list_for_user,
 )
@@ -35,11 +37,13 @@ from yankao.core.permissions import is_city_wide
 from yankao.core.roc_dates import roc_date_format_short
 from yankao.core.services.audit import audit_record
 from yankao.core.working_days import taiwan_date
+from yankao.servicedesk.duplicates import duplicate_marks_for_cases
 from yankao.web.forms.cases import BulkForm, InboxFilterForm
 from yankao.web.inbox_rows import INBOX_ROW_FIELDS, inbox_rows_render
 from yankao.web.views.access import staff_required
 
 PAGE_SIZE = 50
+DUPLICATE_MARKS_MAX = 200  # a page and a few "more" pages
 EXPORT_BATCH = 500
 # An export is for a working list, not a data dump: the statistics pages and open data serve those.
 EXPORT_MAX_ROWS = 20_000
@@ -61,6 +65,7 @@ def case_inbox(request: HttpRequest) -> HttpResponse:
         "form": form,
         "rows": rows,
         "rows_html": rows_html,
+        "marks_query": urlencode([("number", row.number) for row in rows if row.due_status != "closed"]),
         "next_cursor": page.next_cursor,
         "after": after,
         "show_agency": show_agency,
@@ -72,6 +77,21 @@ def case_inbox(request: HttpRequest) -> HttpResponse:
     # "More" loaded in place by htmx needs only the rows and the next link.
     template = "web/cases/_inbox_rows.html" if request.headers.get("HX-Target") == "case-more-row" else None
     return render(request, template or "web/cases/inbox.html", context)
+
+
+@staff_required
+@require_GET
+def case_duplicate_marks(request: HttpRequest) -> HttpResponse:
+    """Marks for the inbox rows whose cases probably repeat other open cases (htmx, out of band)."""
+    user: Any = request.user
+    numbers = request.GET.getlist("number")[:DUPLICATE_MARKS_MAX]
+    ids = dict(case_scope(user=user).filter(number__in=numbers).values_list("id", "number"))
+    marks = duplicate_marks_for_cases(case_ids=list(ids))
+    return render(
+        request,
+        "web/cases/_duplicate_marks.html",
+        {"marks": [(ids[case_id], count) for case_id, count in marks.items()]},
+    )
 
 
 @staff_required

@@ -42,6 +42,8 @@ def test_the_officer_loads_more_in_place_and_accepts_a_whole_page(
     assert rows.count() == 4
     # the oldest cases are overdue, said in words next to the icon
     assert "已逾期" in rows.first.inner_text()
+    # the same petitioner's potholes are marked as likely duplicates once the page has shown
+    expect(page.locator("#case-rows .dup-mark").first).to_be_visible()
     assert_accessible(page)
     # htmx is a deferred script: click only once it has wired the link, or the browser follows it
     page.wait_for_function("() => window.htmx !== undefined")
