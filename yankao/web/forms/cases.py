@@ -127,6 +127,13 @@ class CloseForm(CaseActionForm):
     pass
 
 
+class TransferBullyingForm(CaseActionForm):
+    confirm = forms.BooleanField(
+        label=_("本案涉及校園霸凌；移轉後內容與陳情人資料交由霸凌調查人員保密處理，本處只保留案號與對方編號。"),
+        error_messages={"required": _("請勾選確認後再移轉。")},
+    )
+
+
 class NotProcessForm(CaseActionForm):
     GROUNDS = [
         ("no_content", _("無具體內容（行政程序法第173條第1款）")),

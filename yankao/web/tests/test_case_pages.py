@@ -238,3 +238,26 @@ def test_the_inbox_marks_likely_duplicates_after_it_shows_and_only_in_scope(
     client.force_login(officer_of_other_agency)
     other = client.get("/console/cases/duplicate-marks/", {"number": [first.number, again.number]})
     assert "可能重複" not in other.content.decode()
+
+
+def test_the_officer_hands_a_bullying_petition_over_from_the_case_page(client, officer):
+    from yankao.bullying.models import BullyingReport
+
+    case = _case(subject="孩子在學校被霸凌")
+    client.force_login(officer)
+    page = client.get(f"/console/cases/{case.number}/").content.decode()
+    assert "移轉校園霸凌調查" in page
+    url = f"/console/cases/{case.number}/transfer_bullying/"
+    # without the confirmation nothing moves
+    refused = client.post(url, {"version": case.version})
+    assert refused.status_code == 400
+    assert "請勾選確認後再移轉" in refused.content.decode()
+    # with it, the bullying module has the report and the desk keeps only the reference
+    response = client.post(url, {"version": case.version, "confirm": "on"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    report = BullyingReport.objects.get(transferred_from=case.number)
+    assert case.transferred_reference == report.number
+    page = client.get(f"/console/cases/{case.number}/").content.decode()
+    assert report.number in page
+    assert "孩子在學校被霸凌" not in page

@@ -22,7 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yankao.cases import services
 from yankao.cases.models import Case, Extension
-from yankao.cases.permissions import can_decide_extension, can_handle_case
+from yankao.cases.kinds import case_kind_receivers
+from yankao.cases.permissions import can_decide_extension, can_handle_case, can_transfer_kind
 from yankao.cases.selectors import (
     case_due_status,
     case_get_for_user,
@@ -190,6 +191,19 @@ ACTIONS: dict[str, CaseAction] = {
                 case=c, into=_case_by_number(u, d["into"]), user=u, expected_version=d["version"]
             ),
             gettext_lazy("已併入另一案。"),
+            danger=True,
+        ),
+        CaseAction(
+            "transfer_bullying",
+            gettext_lazy("移轉校園霸凌調查"),
+            case_forms.TransferBullyingForm,
+            lambda c, u, allowed: Action.TRANSFER_KIND in allowed
+            and "bullying" in case_kind_receivers
+            and can_transfer_kind(u, c),
+            lambda c, u, d: services.case_transfer_kind(
+                case=c, to_kind="bullying", user=u, expected_version=d["version"]
+            ),
+            gettext_lazy("已移轉校園霸凌調查；本案只保留移轉紀錄與對方編號。"),
             danger=True,
         ),
         CaseAction(
