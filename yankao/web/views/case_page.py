@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from yankao.cases import services
-from yankao.cases.models import Case, Extension
 from yankao.cases.kinds import case_kind_receivers
+from yankao.cases.models import Case, Extension
 from yankao.cases.permissions import can_decide_extension, can_handle_case, can_transfer_kind
 from yankao.cases.selectors import (
     case_due_status,
