@@ -1,5 +1,6 @@
 """The core module's demo data: the demo logins, staff of each agency, typhoon closures."""
 
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,8 +15,10 @@ from django.test import RequestFactory
 from yankao.conftest import PERSONAS
 from yankao.core.models import Agency, CalendarOverride, Role, User
 from yankao.core.working_days import calendar_cache, is_working_day
+from yankao.testing.tiny_city import tiny_city_targets
 
-TINY = Path(__file__).parent / "data" / "tiny.toml"
+# The whole tiny city: a reset of core also resets (and rebuilds) the modules that depend on it.
+TINY = tiny_city_targets(Path(tempfile.mkdtemp(prefix="yankao-tiny-city-")))
 
 pytestmark = pytest.mark.django_db
 
