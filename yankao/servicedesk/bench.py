@@ -533,6 +533,8 @@ def intake_api(ctx: Any) -> list[Figure]:
 
 
 # Figures kept in modules of their own, registered when `yankao bench` discovers this module.
-import yankao.servicedesk.duplicates_bench  # noqa: E402, F401
-from yankao.servicedesk import inbox_bench  # noqa: E402, F401
-from yankao.servicedesk import hotline_bench  # noqa: E402, F401
+from yankao.servicedesk import (  # noqa: E402
+    duplicates_bench,  # noqa: F401
+    hotline_bench,  # noqa: F401
+    inbox_bench,  # noqa: F401
+)

@@ -129,7 +129,9 @@ class CloseForm(CaseActionForm):
 
 class TransferBullyingForm(CaseActionForm):
     confirm = forms.BooleanField(
-        label=_("本案涉及校園霸凌；移轉後內容與陳情人資料交由霸凌調查人員保密處理，本處只保留案號與對方編號。"),
+        label=_(
+            "本案涉及校園霸凌；移轉後內容與陳情人資料交由霸凌調查人員保密處理，本處只保留案號與對方編號。"
+        ),
         error_messages={"required": _("請勾選確認後再移轉。")},
     )
 

@@ -197,9 +197,11 @@ ACTIONS: dict[str, CaseAction] = {
             "transfer_bullying",
             gettext_lazy("移轉校園霸凌調查"),
             case_forms.TransferBullyingForm,
-            lambda c, u, allowed: Action.TRANSFER_KIND in allowed
-            and "bullying" in case_kind_receivers
-            and can_transfer_kind(u, c),
+            lambda c, u, allowed: (
+                Action.TRANSFER_KIND in allowed
+                and "bullying" in case_kind_receivers
+                and can_transfer_kind(u, c)
+            ),
             lambda c, u, d: services.case_transfer_kind(
                 case=c, to_kind="bullying", user=u, expected_version=d["version"]
             ),
