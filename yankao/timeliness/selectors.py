@@ -23,6 +23,7 @@ from yankao.timeliness.models import Category, Document, Figure, ImportBatch, Sa
 AGENCY_ROLES = frozenset({Role.LIAISON, Role.OFFICER})
 Grouping = Literal["agency", "unit", "category", "month"]
 PAGE_SIZE = 50
+CATEGORY_ORDER = {value: position for position, value in enumerate(Category.values)}
 FIGURES_CACHE_SECONDS = 600  # per process; a rebuild changes the key at once
 
 
@@ -296,6 +297,8 @@ def _figures_query(
                 general_closed=row["s_closed"] or 0,
             )
         )
+    if group == "category":  # the seed report's order of the seven, not the codes' alphabet
+        result.sort(key=lambda row: CATEGORY_ORDER.get(row.key, len(CATEGORY_ORDER)))
     return result
 
 
