@@ -21,6 +21,8 @@ from yankao.core.permissions import is_city_wide, is_staff_member
 from yankao.timeliness.models import Category, Document, Figure, ImportBatch, Sample, SampleItem, Status
 
 AGENCY_ROLES = frozenset({Role.LIAISON, Role.OFFICER})
+# City-wide readers of the audit; the 1999 desk (also city-wide) has no business with registers.
+CITY_ROLES = frozenset({Role.RDEC_STAFF, Role.RDEC_ADMIN, Role.INSPECTOR, Role.AUDITOR})
 Grouping = Literal["agency", "unit", "category", "month"]
 PAGE_SIZE = 50
 CATEGORY_ORDER = {value: position for position, value in enumerate(Category.values)}
@@ -29,7 +31,7 @@ FIGURES_CACHE_SECONDS = 600  # per process; a rebuild changes the key at once
 
 def timeliness_scope_for_user(*, user: Any) -> str | None:
     """The agency path whose subtree the user sees ("" for the whole city); PermissionDeniedError otherwise."""
-    if is_city_wide(user):
+    if is_city_wide(user) and user.role in CITY_ROLES:
         return ""
     if is_staff_member(user) and user.role in AGENCY_ROLES and user.agency_id is not None:
         return str(user.agency.path)

@@ -68,8 +68,10 @@ def test_agency_sees_only_its_own_documents(client, liaison, officer_of_other_ag
     assert "PW-1" not in listing
 
 
-def test_citizens_and_investigators_are_refused(client, citizen, investigator, registers) -> None:
-    for user in (citizen, investigator):
+def test_citizens_investigators_and_the_1999_desk_are_refused(
+    client, citizen, investigator, operator, registers
+) -> None:
+    for user in (citizen, investigator, operator):
         client.force_login(user)
         assert client.get("/console/timeliness/").status_code == 403
         assert client.get("/console/timeliness/documents/", PERIOD).status_code == 403
