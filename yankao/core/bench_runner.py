@@ -36,8 +36,10 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import django
 from django.conf import settings
@@ -615,6 +617,52 @@ class BenchServer:
 
 
 # --- The context benchmarks receive ---------------------------------------------------------------
+
+
+def bench_login(server: BenchServer, *, username: str, password: str) -> str:
+    """Sign in through the real login form of the bench server; the session's Cookie header.
+
+    Pages behind a login are measured with the session a browser would hold, so the figures include
+    what every signed-in request pays (session, user, CSRF).
+    """
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        connection.request("GET", "/login/")
+        response = connection.getresponse()
+        page = response.read().decode()
+        jar = _set_cookies(response.getheaders())
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if token is None:
+            raise BenchServerError("the login page has no CSRF token")
+        body = urlencode({"csrfmiddlewaretoken": token[1], "username": username, "password": password})
+        connection.request(
+            "POST",
+            "/login/",
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": "; ".join(f"{key}={value}" for key, value in jar.items()),
+                "Referer": server.base_url + "/login/",
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        jar.update(_set_cookies(response.getheaders()))
+    finally:
+        connection.close()
+    if response.status != 302 or "sessionid" not in jar:
+        raise BenchServerError(f"login as {username} failed ({response.status})")
+    return "; ".join(f"{key}={value}" for key, value in jar.items())
+
+
+def _set_cookies(response_headers: list[tuple[str, str]]) -> dict[str, str]:
+    jar: dict[str, str] = {}
+    for name, value in response_headers:
+        if name.lower() == "set-cookie":
+            cookie: SimpleCookie = SimpleCookie()
+            cookie.load(value)
+            jar.update({key: morsel.value for key, morsel in cookie.items()})
+    return jar
 
 
 class BenchContext:

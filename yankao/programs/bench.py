@@ -14,21 +14,17 @@ var/bench/ and reused.
   only reading the same workbook's rows (goal: under 5 s).
 """
 
-import http.client
 import json
 import os
-import re
 import subprocess
 import sys
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 
 from yankao.core.bench_framework import Figure, benchmark
-from yankao.core.bench_runner import BenchServer, http_get
+from yankao.core.bench_runner import BenchServer, bench_login, http_get
 from yankao.programs.demo import VERSION as DEMO_VERSION
 
 TARGETS = Path(settings.BASE_DIR) / "yankao" / "demo" / "targets" / "kaohsiung-2023.toml"
@@ -168,46 +164,8 @@ def _database(ctx: Any) -> Path:
     return path
 
 
-def _cookies(response_headers: list[tuple[str, str]]) -> dict[str, str]:
-    jar: dict[str, str] = {}
-    for name, value in response_headers:
-        if name.lower() == "set-cookie":
-            cookie: SimpleCookie = SimpleCookie()
-            cookie.load(value)
-            jar.update({key: morsel.value for key, morsel in cookie.items()})
-    return jar
-
-
 def _login(server: BenchServer, *, username: str) -> str:
-    """Log in through the real login form (as servicedesk's inbox bench does); the Cookie header."""
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
-    try:
-        connection.request("GET", "/login/")
-        response = connection.getresponse()
-        page = response.read().decode()
-        jar = _cookies(response.getheaders())
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if token is None:
-            raise RuntimeError("the login page has no CSRF token")
-        body = urlencode({"csrfmiddlewaretoken": token[1], "username": username, "password": DEMO_PASSWORD})
-        connection.request(
-            "POST",
-            "/login/",
-            body=body,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": "; ".join(f"{key}={value}" for key, value in jar.items()),
-                "Referer": server.base_url + "/login/",
-            },
-        )
-        response = connection.getresponse()
-        response.read()
-        jar.update(_cookies(response.getheaders()))
-    finally:
-        connection.close()
-    if response.status != 302 or "sessionid" not in jar:
-        raise RuntimeError(f"login as {username} failed ({response.status})")
-    return "; ".join(f"{key}={value}" for key, value in jar.items())
+    return bench_login(server, username=username, password=DEMO_PASSWORD)
 
 
 def _page_figure(ctx: Any, *, name: str, path: str) -> Figure:

@@ -23,10 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 
@@ -35,6 +33,7 @@ from yankao.core.bench_runner import (
     WRK_LUA,
     BenchServer,
     LoadResult,
+    bench_login,
     http_get,
     machine_cores,
     parse_wrk_output,
@@ -174,48 +173,8 @@ def demo_year_build(ctx: Any) -> list[Figure]:
 # --- the agency inbox ------------------------------------------------------------------------------
 
 
-def _cookies(response_headers: list[tuple[str, str]]) -> dict[str, str]:
-    jar: dict[str, str] = {}
-    for name, value in response_headers:
-        if name.lower() == "set-cookie":
-            cookie: SimpleCookie = SimpleCookie()
-            cookie.load(value)
-            jar.update({key: morsel.value for key, morsel in cookie.items()})
-    return jar
-
-
 def _login(server: BenchServer, *, username: str, password: str) -> str:
-    """Log in through the real login form; the Cookie header of the session."""
-    import http.client
-
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
-    try:
-        connection.request("GET", "/login/")
-        response = connection.getresponse()
-        page = response.read().decode()
-        jar = _cookies(response.getheaders())
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if token is None:
-            raise RuntimeError("the login page has no CSRF token")
-        body = urlencode({"csrfmiddlewaretoken": token[1], "username": username, "password": password})
-        connection.request(
-            "POST",
-            "/login/",
-            body=body,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": "; ".join(f"{key}={value}" for key, value in jar.items()),
-                "Referer": server.base_url + "/login/",
-            },
-        )
-        response = connection.getresponse()
-        response.read()
-        jar.update(_cookies(response.getheaders()))
-    finally:
-        connection.close()
-    if response.status != 302 or "sessionid" not in jar:
-        raise RuntimeError(f"login as {username} failed ({response.status})")
-    return "; ".join(f"{key}={value}" for key, value in jar.items())
+    return bench_login(server, username=username, password=password)
 
 
 @benchmark(module="servicedesk", name="inbox")
