@@ -285,3 +285,14 @@ def test_vectorised_matches_reference_on_random_sample() -> None:
         if result_row(result, i) != deadline_compute_one(facts=row, as_of=date(2024, 6, 30))
     ]
     assert mismatches == []
+
+
+def test_period_ending_on_a_make_up_saturday_stays_and_one_in_the_new_year_break_moves() -> None:
+    # 20 days after 2024-01-28 is Sat 2/17, a make-up working day: §48 IV does not move it.
+    question = audit(
+        facts(category="question", speed="", question_source="legislator", received=date(2024, 1, 28))
+    )
+    assert question.deadline == date(2024, 2, 17)
+    # Two months after 2023-12-08: counted from 12/9, ending 2/8, inside the break (2/8–2/14) → 2/15.
+    application = audit(facts(category="application", speed="", received=date(2023, 12, 8)))
+    assert application.deadline == date(2024, 2, 15)
