@@ -109,7 +109,9 @@ CONSOLE_DESTINATIONS = (
         _("公文時效"),
         _("檢視各機關公文處理時效與稽催結果。"),
         "/console/timeliness/",
-        frozenset({Role.LIAISON, Role.RDEC_STAFF, Role.AUDITOR}),
+        frozenset(
+            {Role.OFFICER, Role.LIAISON, Role.RDEC_STAFF, Role.RDEC_ADMIN, Role.INSPECTOR, Role.AUDITOR}
+        ),
     ),
     Destination(
         "programs",
