@@ -204,6 +204,10 @@ class ReportState(models.TextChoices):
     ACCEPTED = "accepted", _("已審定")
 
 
+# A report the agency has sent at least once (a returned one too): it fixes the progress method.
+FILED_STATES = frozenset({ReportState.SUBMITTED, ReportState.ACCEPTED, ReportState.RETURNED})
+
+
 class MonthlyReport(TimeStampedModel):
     """The owning agency's progress report of one program for one month (cumulative figures)."""
 

@@ -17,6 +17,7 @@ from yankao.programs.access import can_see_all_programs, can_use_programs, can_v
 from yankao.programs.caching import programs_cached
 from yankao.programs.lights import light_thresholds
 from yankao.programs.models import (
+    FILED_STATES,
     ControlLevel,
     Light,
     MonthlyReport,
@@ -58,6 +59,10 @@ def report_get_for(*, user: Any, pk: int) -> MonthlyReport:
     if report is None or not can_view_program(user, report.program):
         raise NotFoundError("找不到這份月報。")
     return report
+
+
+def program_has_filed_report(*, program: Program) -> bool:
+    return program.reports.filter(state__in=FILED_STATES).exists()
 
 
 def program_reports(*, program: Program) -> list[MonthlyReport]:

@@ -30,6 +30,7 @@ from yankao.programs.lights import (
     light_thresholds,
 )
 from yankao.programs.models import (
+    FILED_STATES,
     ControlLevel,
     Light,
     Milestone,
@@ -50,7 +51,6 @@ from yankao.programs.periods import month_add, month_first, month_label, month_l
 
 HUNDRED = Decimal(100)
 EDITABLE_STATES = frozenset({ReportState.DRAFT, ReportState.RETURNED})
-FILED_STATES = frozenset({ReportState.SUBMITTED, ReportState.ACCEPTED, ReportState.RETURNED})
 
 
 class ReportInvalidError(ApplicationError):

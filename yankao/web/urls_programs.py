@@ -12,6 +12,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/programs/workbook/", programs.workbook, name="programs_workbook"),
     path("console/programs/new/", programs.program_new, name="program_new"),
     path("console/programs/<int:pk>/", programs.program_detail, name="program_detail"),
+    path(
+        "console/programs/<int:pk>/progress-method/",
+        programs.program_progress_method,
+        name="program_progress_method",
+    ),
     path("console/programs/<int:pk>/reports/<str:month>/", programs.report_edit, name="program_report_edit"),
     path("console/programs/reports/<int:pk>/", programs.report_detail, name="program_report"),
     path("console/programs/reports/<int:pk>/review/", programs.report_review, name="program_report_review"),

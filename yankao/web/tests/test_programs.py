@@ -198,3 +198,28 @@ def test_rdec_staff_put_a_program_under_control_with_milestones_and_officers_can
     assert [m.name for m in program.milestones.all()] == ["決標及開工", "完工驗收"]
     assert program.budgets.get().year == 2025
     assert program.starts_on == date(2025, 1, 1)
+
+
+def test_the_owner_chooses_the_progress_method_until_the_first_report_is_filed(
+    client, officer, officer_of_other_agency, program
+):
+    url = f"/console/programs/{program.pk}/progress-method/"
+    # another agency cannot touch it
+    client.force_login(officer_of_other_agency)
+    assert client.post(url, {"method": "budget", "version": program.version}).status_code == 404
+    # the owning agency picks the budget-weighted method on the program page
+    client.force_login(officer)
+    assert 'name="method"' in client.get(f"/console/programs/{program.pk}/").content.decode()
+    client.post(url, {"method": "budget", "version": program.version})
+    program.refresh_from_db()
+    assert program.progress_method == "budget"
+    # once a month is filed the method is fixed, and the page says why a change is refused
+    client.post(
+        edit_url(program), {**BEHIND, "delay_reason": "管線遷移延宕", "remedy": "協調台電", "submit": "1"}
+    )
+    assert 'name="method"' not in client.get(f"/console/programs/{program.pk}/").content.decode()
+    program.refresh_from_db()
+    response = client.post(url, {"method": "entered", "version": program.version}, follow=True)
+    assert "進度計算方式不能再變更" in response.content.decode()
+    program.refresh_from_db()
+    assert program.progress_method == "budget"

@@ -318,8 +318,34 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "risk": program.risk_ratings.order_by("-quarter").first(),
             "can_file": can_file_report(request.user, program),
             "fileable": [(month.strftime("%Y-%m"), month_label(month)) for month in fileable],
+            # The owner chooses how progress is computed until the first report is filed.
+            "method_choices": ProgressMethod.choices
+            if can_file_report(request.user, program)
+            and not selectors.program_has_filed_report(program=program)
+            else None,
         },
     )
+
+
+@staff_required
+@require_POST
+def program_progress_method(request: HttpRequest, pk: int) -> HttpResponse:
+    program = _program(request, pk)
+    version = request.POST.get("version", "")
+    try:
+        services.program_progress_method_set(
+            program=program,
+            method=request.POST.get("method", ""),
+            user=request.user,
+            expected_version=int(version) if version.isdigit() else None,
+        )
+    except ValueError:
+        messages.error(request, _("請從清單選擇進度計算方式。"))
+    except (ApplicationError, ConflictError) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已變更進度計算方式。"))
+    return redirect("web:program_detail", pk=program.pk)
 
 
 def _month(text: str) -> date:
