@@ -226,7 +226,7 @@ def call_get_for_user(*, user: Any, call_id: int) -> Call:
 def call_list_for_case(*, user: Any, case_id: int) -> list[Call]:
     """The calls that became this case (or were about it), for whoever may see the case."""
     case = case_get_for_user(user=user, case_id=case_id)
-    return list(case.calls.select_related("category").order_by("started_at", "id"))  # type: ignore[attr-defined]
+    return list(Call.objects.filter(case=case).select_related("category").order_by("started_at", "id"))
 
 
 def call_list_for_user(
