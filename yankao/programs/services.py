@@ -500,6 +500,107 @@ def program_create(
     return program
 
 
+@dataclass(frozen=True)
+class MilestoneEdit:
+    """A milestone as the edit form sends it: `id` None for a new one."""
+
+    id: int | None
+    name: str
+    planned_on: date
+    weight: Decimal
+
+
+def program_update(
+    *,
+    program: Program,
+    user: Any,
+    expected_version: int | None,
+    name: str,
+    ends_on: date,
+    control_level: str,
+    controlled_until: date | None,
+    description: str,
+    milestones: Iterable[MilestoneEdit] = (),
+) -> Program:
+    """Correct a program under control (RDEC staff): name, end, level, release, milestones.
+
+    Milestones are changed or added, never removed here: monthly reports refer to them. A stale
+    form (someone saved since it was opened) is refused and nothing changes.
+    """
+    if not can_review_reports(user):
+        raise PermissionDeniedError("只有研考會同仁可以修改列管計畫。")
+    edits = list(milestones)
+    with transaction.atomic():
+        locked = Program.objects.select_for_update().get(pk=program.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError("這個計畫在您開啟後已被他人修改；為免覆蓋，本次未儲存，請重新載入。")
+        existing = {milestone.pk: milestone for milestone in locked.milestones.all()}
+        errors: dict[str, str] = {}
+        if ends_on < locked.starts_on:
+            errors["ends_on"] = "計畫迄日早於起日。"
+        if controlled_until is not None and controlled_until < locked.controlled_from:
+            errors["controlled_until"] = "解除列管日早於列管起日。"
+        unknown = [str(edit.id) for edit in edits if edit.id is not None and edit.id not in existing]
+        if unknown:
+            errors["milestones"] = "查核點不屬於這個計畫。"
+        outside = [edit.name for edit in edits if not locked.starts_on <= edit.planned_on <= ends_on]
+        if outside:
+            errors["milestones"] = f"查核點「{'、'.join(outside)}」的預定完成日不在計畫期間內。"
+        weights = {pk: milestone.weight for pk, milestone in existing.items()}
+        weights.update({edit.id: edit.weight for edit in edits if edit.id is not None})
+        total = sum(weights.values(), Decimal(0)) + sum((e.weight for e in edits if e.id is None), Decimal(0))
+        if locked.progress_method == ProgressMethod.MILESTONE and total != HUNDRED:
+            errors["milestones"] = (
+                errors.get("milestones", "")
+                + f"以查核點權重計算進度時，權重合計須為 100（目前 {total.normalize():f}）。"
+            )
+        if errors:
+            raise ProgramInvalidError(errors)
+        changed = [
+            field
+            for field, value in (
+                ("name", name),
+                ("ends_on", ends_on),
+                ("control_level", control_level),
+                ("controlled_until", controlled_until),
+                ("description", description),
+            )
+            if getattr(locked, field) != value
+        ]
+        locked.name, locked.ends_on, locked.control_level = name, ends_on, ControlLevel(control_level)
+        locked.controlled_until, locked.description = controlled_until, description
+        next_sequence = max((m.sequence for m in existing.values()), default=0) + 1
+        for edit in edits:
+            if edit.id is None:
+                Milestone.objects.create(
+                    program=locked, sequence=next_sequence, name=edit.name, planned_on=edit.planned_on,
+                    weight=edit.weight,
+                )  # fmt: skip
+                next_sequence += 1
+                changed.append("milestones")
+                continue
+            milestone = existing[edit.id]
+            if (milestone.name, milestone.planned_on, milestone.weight) != (
+                edit.name,
+                edit.planned_on,
+                edit.weight,
+            ):
+                milestone.name, milestone.planned_on, milestone.weight = (
+                    edit.name,
+                    edit.planned_on,
+                    edit.weight,
+                )
+                milestone.save(update_fields=["name", "planned_on", "weight"])
+                changed.append("milestones")
+        if not changed:
+            return locked
+        locked.version += 1
+        locked.save()
+        programs_generation_bump()
+        audit_record_for(locked, action=AuditAction.UPDATE, fields=sorted(set(changed)), actor=user)
+    return locked
+
+
 def program_progress_method_set(
     *, program: Program, method: str, user: Any, expected_version: int | None = None
 ) -> Program:

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/programs/workbook/", programs.workbook, name="programs_workbook"),
     path("console/programs/new/", programs.program_new, name="program_new"),
     path("console/programs/<int:pk>/", programs.program_detail, name="program_detail"),
+    path("console/programs/<int:pk>/edit/", programs.program_edit, name="program_edit"),
     path(
         "console/programs/<int:pk>/progress-method/",
         programs.program_progress_method,

@@ -223,3 +223,59 @@ def test_the_owner_chooses_the_progress_method_until_the_first_report_is_filed(
     assert "進度計算方式不能再變更" in response.content.decode()
     program.refresh_from_db()
     assert program.progress_method == "budget"
+
+
+def test_rdec_staff_correct_a_program_and_its_milestones_and_a_stale_form_changes_nothing(
+    client, officer, rdec_staff, liaison, program
+):
+    from yankao.core.models import AuditEntry
+    from yankao.programs.tests.factories import milestone_make
+
+    milestone = milestone_make(
+        program=program, sequence=1, planned_on=date(2026, 6, 30), weight="40", name="細部設計"
+    )
+    url = f"/console/programs/{program.pk}/edit/"
+    # an officer of the owning agency may not correct the program
+    client.force_login(officer)
+    assert client.get(url).status_code == 403
+    client.force_login(rdec_staff)
+    assert "修改計畫與查核點" in client.get(f"/console/programs/{program.pk}/").content.decode()
+    form = {
+        "version": program.version,
+        "name": "高雄市鳳山溪污水截流改善工程（第二期）",
+        "control_level": program.control_level,
+        "ends_on": "117/12/31",
+        "controlled_until": "",
+        "description": "",
+        "milestone-TOTAL_FORMS": "2",
+        "milestone-INITIAL_FORMS": "1",
+        "milestone-0-id": milestone.pk,
+        "milestone-0-name": "細部設計",
+        "milestone-0-planned_on": "115/09/30",
+        "milestone-0-weight": "40",
+        "milestone-1-id": "",
+        "milestone-1-name": "管線施工",
+        "milestone-1-planned_on": "116/06/30",
+        "milestone-1-weight": "60",
+    }
+    # a milestone outside the program's period is refused whole, in Chinese
+    bad = client.post(url, {**form, "milestone-1-planned_on": "120/01/01"})
+    assert bad.status_code == 400
+    assert "不在計畫期間內" in bad.content.decode()
+    program.refresh_from_db()
+    assert program.milestones.count() == 1
+    # the correction is saved, the milestone moved, a new one added, and the audit trail names them
+    assert client.post(url, form).status_code == 302
+    program.refresh_from_db()
+    milestone.refresh_from_db()
+    assert program.name.endswith("（第二期）")
+    assert milestone.planned_on == date(2026, 9, 30)
+    assert [m.name for m in program.milestones.order_by("sequence")] == ["細部設計", "管線施工"]
+    entry = AuditEntry.objects.filter(target_type="programs.program", action="update").latest("id")
+    assert {"name", "milestones"} <= set(entry.fields)
+    # a second form opened before that save is refused and changes nothing
+    stale = client.post(url, {**form, "name": "別的名稱"})
+    assert stale.status_code == 409
+    assert "已被他人修改" in stale.content.decode()
+    program.refresh_from_db()
+    assert program.name.endswith("（第二期）")

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from yankao.core.exceptions import ApplicationError, ConflictError, InvalidDateError, NotFoundError
 from yankao.core.models import Agency
-from yankao.core.roc_dates import roc_date_format, roc_date_parse
+from yankao.core.roc_dates import roc_date_format, roc_date_format_short, roc_date_parse
 from yankao.core.spreadsheets import XLSX_CONTENT_TYPE, SpreadsheetError
 from yankao.core.working_days import taiwan_date
 from yankao.programs import selectors, services
@@ -55,7 +55,9 @@ from yankao.programs.workbooks import (
 from yankao.web.views.access import staff_required
 from yankao.web.views.programs_forms import (
     BudgetFormSet,
+    MilestoneEditFormSet,
     MilestoneFormSet,
+    ProgramEditForm,
     ProgramFilterForm,
     ProgramForm,
     ReportForm,
@@ -317,6 +319,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "co_agencies": list(program.co_agencies.all()),
             "risk": program.risk_ratings.order_by("-quarter").first(),
             "can_file": can_file_report(request.user, program),
+            "can_edit": can_review_reports(request.user),
             "fileable": [(month.strftime("%Y-%m"), month_label(month)) for month in fileable],
             # The owner chooses how progress is computed until the first report is filed.
             "method_choices": ProgressMethod.choices
@@ -324,6 +327,73 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and not selectors.program_has_filed_report(program=program)
             else None,
         },
+    )
+
+
+@staff_required
+def program_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a program under control: name, end, level, release, milestones (RDEC staff)."""
+    program = _program(request, pk)
+    if not can_review_reports(request.user):
+        raise PermissionDenied
+    initial_rows = [
+        {"id": m.pk, "name": m.name, "planned_on": roc_date_format_short(m.planned_on), "weight": m.weight}
+        for m in program.milestones.all()
+    ]
+    form = ProgramEditForm(
+        request.POST or None,
+        initial={
+            "version": program.version,
+            "name": program.name,
+            "control_level": program.control_level,
+            "ends_on": roc_date_format_short(program.ends_on),
+            "controlled_until": roc_date_format_short(program.controlled_until)
+            if program.controlled_until
+            else "",
+            "description": program.description,
+        },
+    )
+    milestones = MilestoneEditFormSet(request.POST or None, initial=initial_rows, prefix="milestone")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and milestones.is_valid():
+            data = form.cleaned_data
+            try:
+                services.program_update(
+                    program=program,
+                    user=request.user,
+                    expected_version=data["version"],
+                    name=data["name"].strip(),
+                    ends_on=data["ends_on"],
+                    control_level=data["control_level"],
+                    controlled_until=data["controlled_until"],
+                    description=data["description"],
+                    milestones=[
+                        services.MilestoneEdit(
+                            id=row.get("id"),
+                            name=row["name"].strip(),
+                            planned_on=row["planned_on"],
+                            weight=row.get("weight") or Decimal(0),
+                        )
+                        for row in milestones.cleaned_data
+                        if row.get("name")
+                    ],
+                )
+            except ConflictError as error:
+                form.add_error(None, error.message)
+                status = 409
+            except ReportInvalidError as error:
+                for name, message in error.errors.items():
+                    form.add_error(name if name in form.fields else None, message)
+            else:
+                messages.success(request, _("已更新「%(name)s」。") % {"name": data["name"].strip()})
+                return redirect("web:program_detail", pk=program.pk)
+    return _render(
+        request,
+        "web/programs/program_edit.html",
+        {"program": program, "form": form, "milestones": milestones},
+        status=status,
     )
 
 

@@ -122,7 +122,33 @@ class BudgetForm(forms.Form):
     amount = forms.IntegerField(label=_("金額（元）"), min_value=0, required=False)
 
 
+class ProgramEditForm(forms.Form):
+    """Correct a program under control (RDEC staff); code, type and owner stay as created."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("計畫名稱"), max_length=200)
+    control_level = forms.ChoiceField(label=_("列管層級"), choices=ControlLevel.choices)
+    ends_on = forms.CharField(label=_("計畫迄日"), help_text=FORMATS_HINT)
+    controlled_until = forms.CharField(
+        label=_("解除列管日"), required=False, help_text=_("計畫完成或移出列管時填寫；空白表示仍在列管。")
+    )
+    description = forms.CharField(
+        label=_("計畫內容"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def clean_ends_on(self) -> date:
+        return _roc(self.cleaned_data["ends_on"])
+
+    def clean_controlled_until(self) -> date | None:
+        return _roc(self.cleaned_data["controlled_until"]) if self.cleaned_data["controlled_until"] else None
+
+
+class MilestoneEditForm(MilestoneForm):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 MilestoneFormSet = forms.formset_factory(MilestoneForm, extra=6, max_num=12)
+MilestoneEditFormSet = forms.formset_factory(MilestoneEditForm, extra=3, max_num=30)
 BudgetFormSet = forms.formset_factory(BudgetForm, extra=4, max_num=12)
 
 
