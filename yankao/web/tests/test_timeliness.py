@@ -180,3 +180,11 @@ def test_admin_refuses_a_profile_without_the_required_columns(client, rdec_admin
     assert response.status_code == 200
     assert "缺少必要欄位" in response.content.decode()
     assert not MappingProfile.objects.filter(name="新系統").exists()
+
+
+def test_a_period_without_registers_says_so_instead_of_empty_tables(client, rdec_staff):
+    client.force_login(rdec_staff)
+    html = client.get(
+        "/console/timeliness/", {"date_from": "113/01/01", "date_to": "113/12/31"}
+    ).content.decode()
+    assert "這段期間沒有已匯入的公文登記。" in html
