@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from yankao.core.exceptions import ApplicationError, ConflictError, InvalidDateError, NotFoundError
 from yankao.core.models import Agency
 from yankao.core.roc_dates import roc_date_format, roc_date_format_short, roc_date_parse
-from yankao.core.spreadsheets import XLSX_CONTENT_TYPE, SpreadsheetError
+from yankao.core.spreadsheets import SpreadsheetError
 from yankao.core.working_days import taiwan_date
 from yankao.programs import selectors, services
 from yankao.programs.access import (
@@ -52,6 +52,7 @@ from yankao.programs.workbooks import (
     template_agency_check,
     template_build,
 )
+from yankao.web.downloads import xlsx_download
 from yankao.web.views.access import staff_required
 from yankao.web.views.programs_forms import (
     BudgetFormSet,
@@ -92,12 +93,6 @@ def _agency_param(request: HttpRequest) -> Agency | None:
     if not value.isdigit():
         return None
     return Agency.objects.filter(pk=int(value)).first()
-
-
-def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
 
 
 @staff_required
@@ -172,7 +167,7 @@ def programs_exceptions(request: HttpRequest) -> HttpResponse:
         data = program_list_workbook(
             programs=sorted(programs, key=lambda p: order[p.pk]), title=_("待關注計畫"), user=request.user
         )
-        return _xlsx(data, "programs-exceptions.xlsx")
+        return xlsx_download(data=data, filename="programs-exceptions.xlsx")
     page = Paginator(rows, EXCEPTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
         request,
@@ -212,9 +207,9 @@ def programs_list(request: HttpRequest) -> HttpResponse:
     form = ProgramFilterForm(request.GET or None)
     programs = _filtered(request, form)
     if request.GET.get("format") == "xlsx":
-        return _xlsx(
-            program_list_workbook(programs=programs.iterator(), title=_("列管計畫"), user=request.user),
-            "programs.xlsx",
+        return xlsx_download(
+            data=program_list_workbook(programs=programs.iterator(), title=_("列管計畫"), user=request.user),
+            filename="programs.xlsx",
         )
     page = Paginator(programs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -646,9 +641,9 @@ def workbook(request: HttpRequest) -> HttpResponse:
             except InvalidDateError as error:
                 template_form.add_error("month", error.message)
             else:
-                return _xlsx(
-                    template_build(agency=agency, period=period),
-                    f"programs-{agency.code}-{period:%Y-%m}.xlsx",
+                return xlsx_download(
+                    data=template_build(agency=agency, period=period),
+                    filename=f"programs-{agency.code}-{period:%Y-%m}.xlsx",
                 )
     default_month = selectors.reporting_window(today=_today()).current
     return _render(

@@ -24,7 +24,7 @@ from yankao.core.models import Agency, AuditAction, User
 from yankao.core.permissions import agency_in_scope
 from yankao.core.roc_dates import roc_date_format_short, roc_date_parse
 from yankao.core.services.audit import audit_record
-from yankao.core.spreadsheets import XLSX_CONTENT_TYPE, Column, workbook_build
+from yankao.core.spreadsheets import Column, workbook_build
 from yankao.core.working_days import taiwan_date
 from yankao.programs.annual import plan_document
 from yankao.programs.annual.grades import enterprise_criteria
@@ -46,6 +46,7 @@ from yankao.programs.annual.services import evaluations as evaluation_services
 from yankao.programs.annual.services import plan as plan_services
 from yankao.programs.annual.services import plan_workbooks
 from yankao.programs.annual.services import tracked as tracked_services
+from yankao.web.downloads import xlsx_download
 from yankao.web.views.access import staff_required
 
 # --- forms ------------------------------------------------------------------------------------------
@@ -246,12 +247,6 @@ def _refused(form: forms.Form, error: ApplicationError, *, version: int | None =
     if isinstance(error, PermissionDeniedError):
         return 403
     return 400
-
-
-def _xlsx(name: str, body: bytes) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def _export_audited(request: HttpRequest, *, target: str, rows: int) -> None:
@@ -607,7 +602,7 @@ def plan_template(request: HttpRequest, year: int) -> HttpResponse:
     if user.agency_id is None or not acts_for_agency(user, user.agency):
         raise Http404
     body = plan_workbooks.plan_template_build(plan_round=round_, agency=user.agency)
-    return _xlsx(f"plan-template-{_roc_year(year)}-{user.agency.code}.xlsx", body)
+    return xlsx_download(data=body, filename=f"plan-template-{_roc_year(year)}-{user.agency.code}.xlsx")
 
 
 @staff_required
@@ -648,7 +643,7 @@ def plan_items_export(request: HttpRequest, year: int) -> HttpResponse:
         notes=[f"{round_.title}：提報項目清單（{roc_date_format_short(_today())}匯出）。"],
     )
     _export_audited(request, target="programs_annual.planitem", rows=len(items))
-    return _xlsx(f"plan-items-{_roc_year(year)}.xlsx", body)
+    return xlsx_download(data=body, filename=f"plan-items-{_roc_year(year)}.xlsx")
 
 
 # --- annual evaluation of programs ------------------------------------------------------------------
@@ -709,7 +704,7 @@ def evaluations(request: HttpRequest) -> HttpResponse:
             ]
         )
         _export_audited(request, target="programs_annual.programevaluation", rows=rows.count())
-        return _xlsx(f"evaluations-{_roc_year(year)}.xlsx", body)
+        return xlsx_download(data=body, filename=f"evaluations-{_roc_year(year)}.xlsx")
     return render(
         request,
         "web/programs_annual/evaluations.html",
@@ -897,7 +892,7 @@ def tracked_items(request: HttpRequest) -> HttpResponse:
             ]
         )
         _export_audited(request, target="programs_annual.trackeditem", rows=len(rows))
-        return _xlsx("tracked-items.xlsx", body)
+        return xlsx_download(data=body, filename="tracked-items.xlsx")
     return render(
         request,
         "web/programs_annual/tracked_items.html",
@@ -1048,7 +1043,7 @@ def enterprise_evaluations(request: HttpRequest) -> HttpResponse:
             ]
         )
         _export_audited(request, target="programs_annual.recommendation", rows=recommendations.count())
-        return _xlsx("enterprise-recommendations.xlsx", body)
+        return xlsx_download(data=body, filename="enterprise-recommendations.xlsx")
     today = _today()
     return render(
         request,

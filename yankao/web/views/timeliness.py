@@ -25,7 +25,7 @@ from yankao.core.models import Agency
 from yankao.core.report_registry import Chart, ChartKind, ChartSeries
 from yankao.core.roc_dates import FORMATS_HINT, roc_date_format, roc_date_format_short, roc_date_parse
 from yankao.core.services.audit import audit_record
-from yankao.core.spreadsheets import XLSX_CONTENT_TYPE, Column, SpreadsheetError, workbook_build
+from yankao.core.spreadsheets import Column, SpreadsheetError, workbook_build
 from yankao.core.working_days import taiwan_date
 from yankao.reports.renderers.svg import chart_svg
 from yankao.timeliness.importing import errors_csv
@@ -47,6 +47,7 @@ from yankao.timeliness.selectors import (
     timeliness_scope_for_user,
 )
 from yankao.timeliness.services import register_import, sample_draw, sample_item_record
+from yankao.web.downloads import xlsx_download
 
 STATUS_LABELS = dict(Status.choices)
 
@@ -360,11 +361,9 @@ def timeliness_export(request: HttpRequest) -> HttpResponse:
         target_type="timeliness.figure",
         detail={"from": first.isoformat(), "to": last.isoformat()},
     )
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="timeliness-{roc_date_format_short(first).replace("/", "")}.xlsx"'
+    return xlsx_download(
+        data=data, filename=f"timeliness-{roc_date_format_short(first).replace('/', '')}.xlsx"
     )
-    return response
 
 
 # --- samples --------------------------------------------------------------------------------------
