@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 
 from yankao.core.bench_framework import Figure, benchmark
-from yankao.core.bench_runner import BenchServer, bench_login, http_get
+from yankao.core.bench_runner import bench_login, http_get
 from yankao.programs.demo import VERSION as DEMO_VERSION
 
 TARGETS = Path(settings.BASE_DIR) / "yankao" / "demo" / "targets" / "kaohsiung-2023.toml"
@@ -164,15 +164,11 @@ def _database(ctx: Any) -> Path:
     return path
 
 
-def _login(server: BenchServer, *, username: str) -> str:
-    return bench_login(server, username=username, password=DEMO_PASSWORD)
-
-
 def _page_figure(ctx: Any, *, name: str, path: str) -> Figure:
     database = _database(ctx)
     url = f"sqlite:///{database}"
     server = ctx.server(database_url=url)
-    cookie = _login(server, username="rdec_staff")
+    cookie = bench_login(server, username="rdec_staff", password=DEMO_PASSWORD)
     status, _body = http_get(server.host, server.port, path, headers={"Cookie": cookie})
     if status != 200:
         raise RuntimeError(f"{path} answered {status} to rdec_staff")
@@ -199,7 +195,7 @@ def dashboard(ctx: Any) -> list[Figure]:
     # any signed-in console page costs over the bare view (session, user, navigation, layout).
     database = _database(ctx)
     url = f"sqlite:///{database}"
-    cookie = _login(ctx.server(database_url=url), username="rdec_staff")
+    cookie = bench_login(ctx.server(database_url=url), username="rdec_staff", password=DEMO_PASSWORD)
     home = ctx.http_compare("/console/", headers={"Cookie": cookie}, database_url=url)
     figure.extra["console_home"] = home.summary()
     figure.extra["dashboard_over_console_home_p50"] = (

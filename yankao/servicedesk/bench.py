@@ -173,10 +173,6 @@ def demo_year_build(ctx: Any) -> list[Figure]:
 # --- the agency inbox ------------------------------------------------------------------------------
 
 
-def _login(server: BenchServer, *, username: str, password: str) -> str:
-    return bench_login(server, username=username, password=password)
-
-
 @benchmark(module="servicedesk", name="inbox")
 def inbox(ctx: Any) -> list[Figure]:
     # p95 under 150 ms and at least 0.3x the bare view's throughput with about 205,000 cases
@@ -185,7 +181,7 @@ def inbox(ctx: Any) -> list[Figure]:
     database = _cached_demo_database(ctx)
     url = f"sqlite:///{database}"
     server = ctx.server(database_url=url)
-    cookie = _login(server, username="officer", password=DEMO_PASSWORD)
+    cookie = bench_login(server, username="officer", password=DEMO_PASSWORD)
     status, _body = http_get(server.host, server.port, "/console/cases/", headers={"Cookie": cookie})
     if status != 200:
         raise RuntimeError(f"/console/cases/ answered {status} to the logged-in officer")

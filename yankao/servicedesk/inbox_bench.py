@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from yankao.core.bench_framework import Figure, benchmark
+from yankao.core.bench_runner import bench_login
 from yankao.servicedesk.bench import (
     DEMO_PASSWORD,
     INBOX_P95_GOAL_MS,
@@ -19,7 +20,6 @@ from yankao.servicedesk.bench import (
     POSTGRES_ADMIN_URL,
     SEED,
     TARGETS,
-    _login,
     _manage,
 )
 from yankao.servicedesk.demo import VERSION as DEMO_VERSION
@@ -85,7 +85,7 @@ def _figure(name: str, comparison: Any) -> Figure:
 def inbox_postgres(ctx: Any) -> list[Figure]:
     url = _database_ready(ctx)
     server = ctx.server(database_url=url)
-    cookie = _login(server, username="officer", password=DEMO_PASSWORD)
+    cookie = bench_login(server, username="officer", password=DEMO_PASSWORD)
     comparison = ctx.http_compare("/console/cases/", headers={"Cookie": cookie}, database_url=url)
     return [_figure("servicedesk.inbox_postgres", comparison)]
 
