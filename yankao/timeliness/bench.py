@@ -307,7 +307,7 @@ facts = [
 ]
 from yankao.timeliness.deadlines import Columns
 columns = Columns(
-    category=category.astype(np.int64), speed=speed.astype(np.int64), question_source=question.astype(np.int64),
+    category=category.astype(np.int8), speed=speed.astype(np.int8), question_source=question.astype(np.int8),
     received=received, count_from=received.copy(), set_deadline=set_deadline, closed=closed,
     extension_count=extended.astype(np.int64), extension_requested=np.full(rows, np.datetime64("NaT"), dtype="datetime64[D]"),
     extended_to=extended_to, extension_approved=extended.copy(), period_value=np.full(rows, -1, dtype=np.int64),

@@ -24,7 +24,7 @@ The rules (domain-rules.md §1):
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -37,12 +37,17 @@ from yankao.core.exceptions import ApplicationError, RuleNotInForceError
 from yankao.core.models import RuleUnit
 from yankao.core.selectors.rules import RuleVersion, rule_cache, rule_get, rule_history
 from yankao.core.working_days import Calendar, calendar_current
+from yankao.timeliness import deadline_kernel as kernel
+from yankao.timeliness.deadline_kernel import EXTENSION_OK as EXTENSION_OK
+from yankao.timeliness.deadline_kernel import EXTENSION_TOO_LONG as EXTENSION_TOO_LONG
+from yankao.timeliness.deadline_kernel import EXTENSION_TOO_MANY as EXTENSION_TOO_MANY
 from yankao.timeliness.models import Category, QuestionSource, Speed, Status
 
 DayArray = npt.NDArray[np.datetime64]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+CodeArray = npt.NDArray[np.integer[Any]]  # int8 from an import; any integer type is accepted
 NAT = np.datetime64("NaT", "D")
 
 CATEGORY_CODES: tuple[str, ...] = tuple(Category.values)
@@ -63,17 +68,17 @@ SPEED_LIMIT_QUALIFIERS = {
     Speed.ORDINARY: "ordinary",
 }
 
-# Why an extension is not accepted (codes of `Result.extension_problem`).
-EXTENSION_OK, EXTENSION_TOO_MANY, EXTENSION_TOO_LONG = 0, 1, 2
+# Why an extension is not accepted (codes of `Result.extension_problem`): EXTENSION_OK,
+# EXTENSION_TOO_MANY, EXTENSION_TOO_LONG, defined beside the compiled pass that sets them.
 
 
 @dataclass
 class Columns:
     """A register's documents as columns (one entry per document)."""
 
-    category: IntArray  # index into CATEGORY_CODES
-    speed: IntArray  # index into SPEED_CODES
-    question_source: IntArray  # index into QUESTION_CODES
+    category: CodeArray  # index into CATEGORY_CODES
+    speed: CodeArray  # index into SPEED_CODES
+    question_source: CodeArray  # index into QUESTION_CODES
     received: DayArray
     count_from: DayArray  # received, or the first/last incoming letter for 併辦/彙辦
     set_deadline: DayArray  # NaT when none
@@ -94,10 +99,10 @@ class Result:
     deadline: DayArray
     extended_deadline: DayArray  # NaT when no accepted extension
     days_used: FloatArray  # NaN while open
-    status: IntArray  # index into STATUS_CODES
-    status_extended: IntArray
+    status: CodeArray  # index into STATUS_CODES
+    status_extended: CodeArray
     as_ordinary: BoolArray
-    extension_problem: IntArray  # EXTENSION_* codes
+    extension_problem: CodeArray  # EXTENSION_* codes
 
 
 @dataclass(frozen=True)
@@ -137,9 +142,9 @@ def columns_from_facts(rows: Sequence[Facts]) -> Columns:
         return np.array([value if value is not None else NAT for value in values], dtype="datetime64[D]")
 
     return Columns(
-        category=np.array([_C[row.category] for row in rows], dtype=np.int64),
-        speed=np.array([_S[row.speed] for row in rows], dtype=np.int64),
-        question_source=np.array([_Q[row.question_source] for row in rows], dtype=np.int64),
+        category=np.array([_C[row.category] for row in rows], dtype=np.int8),
+        speed=np.array([_S[row.speed] for row in rows], dtype=np.int8),
+        question_source=np.array([_Q[row.question_source] for row in rows], dtype=np.int8),
         received=days([row.received for row in rows]),
         count_from=days([row.count_from for row in rows]),
         set_deadline=days([row.set_deadline for row in rows]),
@@ -302,10 +307,12 @@ def _rule_constant(
     return None
 
 
-def _rule_constant_value(*, key: str, first: np.datetime64, last: np.datetime64) -> float | None:
+def _rule_constant_value(
+    *, key: str, first: np.datetime64, last: np.datetime64, qualifier: str = ""
+) -> float | None:
     """The value when one version of a non-period rule is in force from `first` to `last`, else None."""
     first_day, last_day = first.item(), last.item()
-    for version in _history(key):
+    for version in _history(key, qualifier) or _history(key):
         if version.effective_from <= last_day:
             return float(version.value) if version.effective_from <= first_day else None
     return None
@@ -322,8 +329,157 @@ def _by_rule(
     units[rows] = _unit_code(unit, key)
 
 
+# Groups whose days used are calendar days (all but 一般公文 and 陳情).
+CALENDAR_GROUPS = ~np.isin(np.arange(13), (G_MOST_URGENT, G_URGENT, G_ORDINARY, G_TIMED, G_PETITION))
+# The extension rules of each group: (count limit qualifier, length cap rule) (domain-rules.md §1).
+EXTENSION_LIMITS = {G_APPEAL: "appeal", G_APPLICATION: "application", G_APPLICATION_PUBLISHED: "application"}
+EXTENSION_CAPS = {
+    G_APPEAL: "document.appeal_decision_extension",
+    G_LEGISLATOR: "document.legislator_question_extension",
+    G_COUNCILLOR: "document.council_question_extension",
+}
+RESULT_FIELDS = ("deadline", "extended_deadline", "days_used", "status", "status_extended", "as_ordinary",
+                 "extension_problem")  # fmt: skip
+
+
+@dataclass
+class _GroupTables:
+    """Each rule group's numbers over a register's span, for the compiled pass."""
+
+    constant: BoolArray  # false: a rule of the group changed within the span (numpy works it out)
+    values: IntArray
+    units: IntArray
+    extension_limit: IntArray  # -1: no count limit
+    cap_values: IntArray
+    cap_units: IntArray  # kernel.NO_CAP, kernel.OWN_PERIOD or a unit code
+    same_day: float
+    timed_cap: float
+    fast_steps: npt.NDArray[np.int32]  # per (category, speed, question) code: N > 0 for the short path
+
+
+def _group_tables(*, first: np.datetime64, last: np.datetime64) -> _GroupTables:
+    groups = len(GROUP_TABLE_SIZE)
+    constant = np.ones(groups, dtype=np.bool_)
+    values = np.zeros(groups, dtype=np.int64)
+    units = np.zeros(groups, dtype=np.int64)
+    for code, (key, qualifier) in GROUP_RULES.items():
+        period = _rule_constant(key=key, qualifier=qualifier, first=first, last=last)
+        if period is None:
+            constant[code] = False
+        else:
+            values[code], units[code] = period
+    limits = np.full(groups, -1, dtype=np.int64)
+    for code, qualifier in EXTENSION_LIMITS.items():
+        limit = _rule_constant_value(
+            key="document.extension_count_limit", qualifier=qualifier, first=first, last=last
+        )
+        if limit is None:
+            constant[code] = False
+        else:
+            limits[code] = int(limit)
+    cap_values = np.zeros(groups, dtype=np.int64)
+    cap_units = np.full(groups, kernel.NO_CAP, dtype=np.int64)
+    cap_units[[G_APPLICATION, G_APPLICATION_PUBLISHED]] = kernel.OWN_PERIOD
+    for code, key in EXTENSION_CAPS.items():
+        cap = _rule_constant(key=key, qualifier="", first=first, last=last)
+        if cap is None:
+            constant[code] = False
+        else:
+            cap_values[code], cap_units[code] = cap
+    same_day = _rule_constant_value(key="document.same_day_days_used", first=first, last=last)
+    timed_cap = _rule_constant_value(key="document.timed_letter_counted_cap", first=first, last=last)
+    if same_day is None:
+        constant[:] = False
+    if timed_cap is None:
+        constant[G_TIMED] = False
+    # The short path: a constant number of working days, nothing to fix up, working days used.
+    short = constant & ~OWN_TABLE & ~CALENDAR_GROUPS & (units == _U[RuleUnit.WORKING_DAYS]) & (values >= 1)
+    short[[G_TIMED, G_CONTROL, G_APPLICATION, G_APPLICATION_PUBLISHED]] = False
+    fast_steps = np.where((_GROUPS >= 0) & short[_GROUPS], values[_GROUPS], 0).astype(np.int32)
+    return _GroupTables(
+        constant=constant, values=values, units=units, extension_limit=limits, cap_values=cap_values,
+        cap_units=cap_units, same_day=same_day or 0.0, timed_cap=timed_cap or 0.0, fast_steps=fast_steps,
+    )  # fmt: skip
+
+
+def _columns_take(columns: Columns, rows: IntArray) -> Columns:
+    return Columns(**{field.name: getattr(columns, field.name)[rows] for field in fields(Columns)})
+
+
 def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | None = None) -> Result:
-    """Deadline, days used and status of every document, judged on `as_of` (open ones)."""
+    """Deadline, days used and status of every document, judged on `as_of` (open ones).
+
+    One compiled pass (`deadline_kernel.register_pass`) over the register, with each group's rule
+    numbers in force over its span; the rows of a group whose rule changed within the span go to
+    the numpy form, which reads the rule on each row's day of receipt.
+    """
+    cal = calendar_ or calendar_current()
+    tables = cal.rank_tables()
+    size = len(columns)
+    received_i = columns.received.view(np.int64)
+    first_day = np.datetime64(int(received_i.min()), "D") if size else np.datetime64("2000-01-01")
+    last_day = np.datetime64(int(received_i.max()), "D") if size else first_day
+    groups = _group_tables(first=first_day, last=last_day)
+
+    group = np.empty(size, dtype=np.int8)
+    deadline = np.empty(size, dtype="datetime64[D]")
+    days_used = np.empty(size, dtype=np.float64)
+    status = np.empty(size, dtype=np.int8)
+    as_ordinary = np.zeros(size, dtype=np.bool_)
+    special, extended = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    origin, as_of_i = int(tables.origin), int(np.datetime64(as_of, "D").astype(np.int64))
+    calendar_tables = (
+        origin, tables.cum_through, tables.working_days.view(np.int64), tables.month_of, tables.day_of_month,
+        tables.month_first,
+    )  # fmt: skip
+    count_from_i = columns.count_from.view(np.int64)
+    closed_i, extended_to_i = columns.closed.view(np.int64), columns.extended_to.view(np.int64)
+    outcome, failed, special_count, extended_count = kernel.register_pass(
+        columns.category, columns.speed, columns.question_source, received_i, count_from_i,
+        columns.set_deadline.view(np.int64), closed_i, extended_to_i, columns.period_value,
+        columns.period_unit, _GROUPS, groups.fast_steps, len(SPEED_CODES), len(QUESTION_CODES), G_TIMED,
+        G_ORDINARY, G_CONTROL, G_CONTROL_OWN, G_APPLICATION, G_APPLICATION_PUBLISHED,
+        groups.constant, OWN_TABLE, CALENDAR_GROUPS, groups.values, groups.units, groups.same_day,
+        groups.timed_cap, calendar_tables, as_of_i,
+        group, deadline.view(np.int64), days_used, status, as_ordinary, special, extended,
+    )  # fmt: skip
+    result = Result(
+        deadline=deadline,
+        extended_deadline=np.full(size, NAT, dtype="datetime64[D]"),
+        days_used=days_used,
+        status=status,
+        status_extended=status.copy(),
+        as_ordinary=as_ordinary,
+        extension_problem=np.zeros(size, dtype=np.int8),
+    )
+    if outcome == kernel.DONE and extended_count:
+        outcome, failed = kernel.extension_pass(
+            extended[:extended_count], group, closed_i, columns.extension_count,
+            columns.extension_requested.view(np.int64), extended_to_i, columns.extension_approved,
+            columns.period_value, columns.period_unit, groups.values, groups.units, G_APPLICATION_PUBLISHED,
+            groups.extension_limit, groups.cap_values, groups.cap_units, calendar_tables, as_of_i,
+            deadline.view(np.int64), result.extended_deadline.view(np.int64), result.status_extended,
+            result.extension_problem,
+        )  # fmt: skip
+    if outcome == kernel.MISSING_SPEED:
+        raise ApplicationError("一般公文須有速別（最速件、速件、普通件或限期）。", code="missing_speed")
+    if outcome != kernel.DONE:
+        # Let the numpy form meet the same row and raise the calendar's own error, naming the day.
+        _deadlines_numpy(columns=_columns_take(columns, np.array([failed])), as_of=as_of, calendar_=cal)
+        raise AssertionError(f"the register pass stopped at row {failed} (outcome {outcome})")
+    if special_count:
+        rows = special[:special_count]
+        part = _deadlines_numpy(columns=_columns_take(columns, rows), as_of=as_of, calendar_=cal)
+        for name in RESULT_FIELDS:
+            getattr(result, name)[rows] = getattr(part, name)
+    return result
+
+
+def _deadlines_numpy(*, columns: Columns, as_of: date, calendar_: Calendar | None = None) -> Result:
+    """`deadlines_compute` in numpy alone, reading each rule on each row's day of receipt.
+
+    Used for the rows of groups whose rule changed within the register's span.
+    """
     cal = calendar_ or calendar_current()
     size = len(columns)
     received, start = columns.received, columns.count_from

@@ -675,9 +675,10 @@ class _ColumnChecker:
             agency_id=joined("agency_id"),
             number=part.get("number", []),
             unit=part.get("unit", []),
-            category=joined("category"),
-            speed=joined("speed"),
-            question_source=joined("question_source"),
+            # Codes in one byte each: the register pass reads a million of them.
+            category=joined("category").astype(np.int8),
+            speed=joined("speed").astype(np.int8),
+            question_source=joined("question_source").astype(np.int8),
             application_item=part.get("application_item", []),
             received=joined("received"),
             received_hour=joined("received_hour"),

@@ -9,7 +9,9 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from yankao.core.models import CalendarOverride
+from yankao.core.exceptions import ApplicationError, CalendarRangeError
+from yankao.core.models import CalendarOverride, Rule, RuleStatus
+from yankao.core.selectors.rules import rule_cache
 from yankao.core.working_days import Calendar
 from yankao.timeliness.deadlines import (
     EXTENSION_OK,
@@ -181,6 +183,9 @@ def test_extension_asked_after_the_deadline_or_unapproved_does_not_count() -> No
 def test_application_default_two_months_to_month_end_and_published_period() -> None:
     default = audit(facts(category="application", speed="", received=date(2023, 12, 30)))
     assert default.deadline == date(2024, 2, 29)  # counted from 12/31; February has no 31st
+    # Counted from 2024-12-29: February 2025 has no 29th, so its last day 2/28 (和平紀念日) → Mon 3/3.
+    no_such_day = audit(facts(category="application", speed="", received=date(2024, 12, 28)))
+    assert no_such_day.deadline == date(2025, 3, 3)
     published = audit(
         facts(
             category="application",
@@ -296,3 +301,104 @@ def test_period_ending_on_a_make_up_saturday_stays_and_one_in_the_new_year_break
     # Two months after 2023-12-08: counted from 12/9, ending 2/8, inside the break (2/8–2/14) → 2/15.
     application = audit(facts(category="application", speed="", received=date(2023, 12, 8)))
     assert application.deadline == date(2024, 2, 15)
+
+
+def random_register(rng: np.random.Generator, size: int, *, first: date, span_days: int) -> list[Facts]:
+    """Documents of every category, speed and period kind, with extensions asked before and after."""
+    categories = ["general", "petition", "question", "project", "application", "control_yuan", "appeal"]
+    units = ["working_days", "calendar_days", "months"]
+    longest = {"working_days": 40, "calendar_days": 90, "months": 6}  # agencies' published periods
+    rows = []
+    for _ in range(size):
+        category = categories[int(rng.integers(0, 7))]
+        received = date.fromordinal(first.toordinal() + int(rng.integers(0, span_days)))
+        speed = (
+            ["most_urgent", "urgent", "ordinary", "timed"][int(rng.integers(0, 4))]
+            if category == "general"
+            else ""
+        )
+        own = speed == "timed" or category == "project" or (category == "control_yuan" and rng.random() < 0.5)
+        set_deadline = date.fromordinal(received.toordinal() + int(rng.integers(-3, 60))) if own else None
+        closed = (
+            date.fromordinal(received.toordinal() + int(rng.integers(0, 120))) if rng.random() < 0.8 else None
+        )
+        extended = rng.random() < 0.3
+        unit = units[int(rng.integers(0, 3))]
+        rows.append(
+            facts(
+                category=category,
+                speed=speed,
+                received=received,
+                count_from=date.fromordinal(received.toordinal() + int(rng.integers(0, 3))),
+                closed=max(closed, received) if closed else None,
+                set_deadline=set_deadline,
+                question_source=("councillor" if rng.random() < 0.5 else "legislator")
+                if category == "question"
+                else "",
+                extended_to=date.fromordinal(received.toordinal() + int(rng.integers(5, 200)))
+                if extended
+                else None,
+                extension_requested=date.fromordinal(received.toordinal() + int(rng.integers(0, 90)))
+                if extended and rng.random() < 0.5
+                else None,
+                extension_count=int(rng.integers(0, 3)) if extended else 0,
+                extension_approved=bool(rng.random() < 0.7),
+                period_value=int(rng.integers(1, longest[unit] + 1))
+                if category == "application" and rng.random() < 0.5
+                else -1,
+                period_unit=unit,
+            )
+        )
+    return rows
+
+
+def mismatches(rows: list[Facts], *, as_of: date) -> list[int]:
+    result = deadlines_compute(columns=columns_from_facts(rows), as_of=as_of)
+    return [
+        i
+        for i, row in enumerate(rows)
+        if result_row(result, i) != deadline_compute_one(facts=row, as_of=as_of)
+    ]
+
+
+def test_every_period_kind_matches_the_reference_on_a_large_sample() -> None:
+    rows = random_register(np.random.default_rng(20261127), 3000, first=date(2019, 1, 1), span_days=2000)
+    assert mismatches(rows, as_of=date(2024, 6, 30)) == []
+
+
+def test_a_rule_changed_within_the_register_is_read_on_each_rows_day_of_receipt() -> None:
+    # given 普通件 going from 6 to 8 working days and the appeal extension from 2 to 3 months in 2024
+    for key, qualifier, value, unit in [
+        ("document.limit", "ordinary", 8, "working_days"),
+        ("document.appeal_decision_extension", "", 3, "months"),
+    ]:
+        Rule.objects.create(
+            key=key, qualifier=qualifier, title="測試新版", value=Decimal(value), unit=unit,
+            effective_from=date(2024, 1, 1), status=RuleStatus.UNCONFIRMED,
+        )  # fmt: skip
+    rule_cache.clear()
+    # when a register spanning the change is audited
+    rows = random_register(np.random.default_rng(3), 1500, first=date(2023, 1, 1), span_days=730)
+    # then every row agrees with the reference, which reads the rule on the row's own day
+    assert mismatches(rows, as_of=date(2024, 12, 31)) == []
+    before = audit(facts(received=date(2023, 6, 5)))  # Mon: six working days → Tue 6/13
+    after = audit(facts(received=date(2024, 6, 3)))  # Mon: eight working days, 6/10 端午 off → Fri 6/14
+    assert (before.deadline, after.deadline) == (date(2023, 6, 13), date(2024, 6, 14))
+
+
+def test_a_general_document_without_speed_class_is_refused() -> None:
+    with pytest.raises(ApplicationError, match="速別"):
+        deadlines_compute(columns=columns_from_facts([facts(speed="")]), as_of=AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("row", "day"),
+    [
+        (facts(received=date(2024, 2, 7), closed=date(2031, 1, 2)), "2031-01-02"),
+        (facts(received=date(2016, 12, 30)), "2016-12-30"),
+        (facts(received=date(2027, 12, 28)), "2027-12-28"),  # six working days run past the calendar
+    ],
+)
+def test_a_day_outside_the_calendar_names_the_day(row: Facts, day: str) -> None:
+    with pytest.raises(CalendarRangeError, match=day):
+        deadlines_compute(columns=columns_from_facts([row]), as_of=AS_OF)
