@@ -16,13 +16,22 @@ from typing import Any
 import numba
 import numpy as np
 
+from yankao.core.models import RuleUnit
+from yankao.timeliness.deadlines import (
+    EXTENSION_OK,
+    EXTENSION_TOO_LONG,
+    EXTENSION_TOO_MANY,
+    NO_CAP,
+    OWN_PERIOD,
+    UNIT_CODES,
+)
+
 # What the loop reports (its first return value), so that the caller raises the right error.
 DONE, MISSING_SPEED, START_OUT_OF_RANGE, CLOSED_OUT_OF_RANGE, DEADLINE_OUT_OF_RANGE = range(5)
-# Units, as deadlines.UNIT_CODES; a cap unit of NO_CAP has no length check, OWN_PERIOD is the
-# document's own period (人民申請, §51 IV).
-WORKING_DAYS, CALENDAR_DAYS, MONTHS = 0, 1, 2
-NO_CAP, OWN_PERIOD = -1, -2
-EXTENSION_OK, EXTENSION_TOO_MANY, EXTENSION_TOO_LONG = 0, 1, 2
+# Units, as deadlines.UNIT_CODES.
+WORKING_DAYS, CALENDAR_DAYS, MONTHS = (
+    UNIT_CODES.index(unit) for unit in (RuleUnit.WORKING_DAYS, RuleUnit.CALENDAR_DAYS, RuleUnit.MONTHS)
+)
 NAT_I = np.iinfo(np.int64).min
 OUT_OF_RANGE = np.iinfo(np.int64).max
 

@@ -37,10 +37,6 @@ from yankao.core.exceptions import ApplicationError, RuleNotInForceError
 from yankao.core.models import RuleUnit
 from yankao.core.selectors.rules import RuleVersion, rule_cache, rule_get, rule_history
 from yankao.core.working_days import Calendar, calendar_current
-from yankao.timeliness import deadline_kernel as kernel
-from yankao.timeliness.deadline_kernel import EXTENSION_OK as EXTENSION_OK
-from yankao.timeliness.deadline_kernel import EXTENSION_TOO_LONG as EXTENSION_TOO_LONG
-from yankao.timeliness.deadline_kernel import EXTENSION_TOO_MANY as EXTENSION_TOO_MANY
 from yankao.timeliness.models import Category, QuestionSource, Speed, Status
 
 DayArray = npt.NDArray[np.datetime64]
@@ -68,8 +64,8 @@ SPEED_LIMIT_QUALIFIERS = {
     Speed.ORDINARY: "ordinary",
 }
 
-# Why an extension is not accepted (codes of `Result.extension_problem`): EXTENSION_OK,
-# EXTENSION_TOO_MANY, EXTENSION_TOO_LONG, defined beside the compiled pass that sets them.
+# Why an extension is not accepted (codes of `Result.extension_problem`).
+EXTENSION_OK, EXTENSION_TOO_MANY, EXTENSION_TOO_LONG = 0, 1, 2
 
 
 @dataclass
@@ -329,6 +325,8 @@ def _by_rule(
     units[rows] = _unit_code(unit, key)
 
 
+# An extension's length cap: none, or the document's own period (人民申請, §51 IV), else a unit code.
+NO_CAP, OWN_PERIOD = -1, -2
 # Groups whose days used are calendar days (all but 一般公文 and 陳情).
 CALENDAR_GROUPS = ~np.isin(np.arange(13), (G_MOST_URGENT, G_URGENT, G_ORDINARY, G_TIMED, G_PETITION))
 # The extension rules of each group: (count limit qualifier, length cap rule) (domain-rules.md §1).
@@ -351,7 +349,7 @@ class _GroupTables:
     units: IntArray
     extension_limit: IntArray  # -1: no count limit
     cap_values: IntArray
-    cap_units: IntArray  # kernel.NO_CAP, kernel.OWN_PERIOD or a unit code
+    cap_units: IntArray  # NO_CAP, OWN_PERIOD or a unit code
     same_day: float
     timed_cap: float
     fast_steps: npt.NDArray[np.int32]  # per (category, speed, question) code: N > 0 for the short path
@@ -378,8 +376,8 @@ def _group_tables(*, first: np.datetime64, last: np.datetime64) -> _GroupTables:
         else:
             limits[code] = int(limit)
     cap_values = np.zeros(groups, dtype=np.int64)
-    cap_units = np.full(groups, kernel.NO_CAP, dtype=np.int64)
-    cap_units[[G_APPLICATION, G_APPLICATION_PUBLISHED]] = kernel.OWN_PERIOD
+    cap_units = np.full(groups, NO_CAP, dtype=np.int64)
+    cap_units[[G_APPLICATION, G_APPLICATION_PUBLISHED]] = OWN_PERIOD
     for code, key in EXTENSION_CAPS.items():
         cap = _rule_constant(key=key, qualifier="", first=first, last=last)
         if cap is None:
@@ -413,6 +411,9 @@ def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | No
     numbers in force over its span; the rows of a group whose rule changed within the span go to
     the numpy form, which reads the rule on each row's day of receipt.
     """
+    # Imported here: numba takes about 0.3 s to load, and only an audit needs it.
+    from yankao.timeliness import deadline_kernel as kernel
+
     cal = calendar_ or calendar_current()
     tables = cal.rank_tables()
     size = len(columns)
