@@ -27,6 +27,7 @@ env = environ.Env(
     ),  # the council session on the report cover, e.g. 高雄市議會第四屆第三次定期大會
     YANKAO_SESSION_IDLE_SECONDS=(int, 1800),
     YANKAO_SESSION_REFRESH_SECONDS=(int, 60),
+    YANKAO_API_TOKEN_CACHE_SECONDS=(int, 30),
     YANKAO_SECURE_COOKIES=(bool, False),
     YANKAO_AUDIT_SEAL_GRACE_SECONDS=(int, 5),
     YANKAO_TASKS_IMMEDIATE=(bool, False),
@@ -238,9 +239,11 @@ TASKS = {
     }
 }
 
+# How long a process remembers an API token's user (0: read it on every request); ADR 0017.
+YANKAO_API_TOKEN_CACHE_SECONDS = env("YANKAO_API_TOKEN_CACHE_SECONDS")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "yankao.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

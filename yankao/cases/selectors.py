@@ -56,15 +56,25 @@ class CasePage:
     next_cursor: str | None
 
 
+def case_scope_agency_ids(*, user: Any) -> tuple[int, ...] | None:
+    """The agencies whose cases a person may see: None for the whole city, () for none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ()
+    if user.role in RDEC_ROLES or user.role == Role.AUDITOR:
+        return None
+    if user.role in (Role.OFFICER, Role.LIAISON) and user.agency_id:
+        return agency_subtree_ids(agency_id=user.agency_id)
+    return ()
+
+
 def case_scope(*, user: Any) -> QuerySet[Case]:
     """The cases a person may see: their agency's subtree, or the whole city for city-wide roles."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Case.objects.none()
-    if user.role in RDEC_ROLES or user.role == Role.AUDITOR:
+    agency_ids = case_scope_agency_ids(user=user)
+    if agency_ids is None:
         return Case.objects.all()
-    if user.role in (Role.OFFICER, Role.LIAISON) and user.agency_id:
-        return Case.objects.filter(agency_id__in=agency_subtree_ids(agency_id=user.agency_id))
-    return Case.objects.none()
+    if not agency_ids:
+        return Case.objects.none()
+    return Case.objects.filter(agency_id__in=agency_ids)
 
 
 def case_get_for_user(*, user: Any, case_id: int | None = None, number: str | None = None) -> Case:
@@ -133,13 +143,13 @@ def case_list_for_user(
     if order == "due":
         cases = cases.order_by("due_on", "id")
         if after:
-            due_text, case_id = _cursor_read(after)
+            due_text, case_id = cursor_read(after)
             cursor_due = date.fromisoformat(due_text)
             cases = cases.filter(Q(due_on__gt=cursor_due) | Q(due_on=cursor_due, id__gt=case_id))
     elif order == "-received":
         cases = cases.order_by("-received_at", "-id")
         if after:
-            received_text, case_id = _cursor_read(after)
+            received_text, case_id = cursor_read(after)
             cursor_received = datetime.fromisoformat(received_text)
             cases = cases.filter(
                 Q(received_at__lt=cursor_received) | Q(received_at=cursor_received, id__lt=case_id)
@@ -153,7 +163,7 @@ def case_list_for_user(
             dict_rows = dict_rows[:limit]
             last_row = dict_rows[-1]
             key = last_row["due_on"].isoformat() if order == "due" else last_row["received_at"].isoformat()
-            next_cursor = _cursor_write(key, last_row["id"])
+            next_cursor = cursor_write(key, last_row["id"])
         return CasePage(items=dict_rows, next_cursor=next_cursor)
     rows = list(cases[: limit + 1])
     next_cursor = None
@@ -161,7 +171,7 @@ def case_list_for_user(
         rows = rows[:limit]
         last = rows[-1]
         key = last.due_on.isoformat() if order == "due" else last.received_at.isoformat()
-        next_cursor = _cursor_write(key, last.pk)
+        next_cursor = cursor_write(key, last.pk)
     return CasePage(items=rows, next_cursor=next_cursor)
 
 
@@ -291,11 +301,13 @@ def category_list_active() -> list[Category]:
     return list(Category.objects.filter(is_active=True).select_related("default_agency"))
 
 
-def _cursor_write(key: str, case_id: int) -> str:
+def cursor_write(key: str, case_id: int) -> str:
+    """A page cursor: the last row's sort key and id, opaque to the client."""
     return base64.urlsafe_b64encode(f"{key}|{case_id}".encode()).decode().rstrip("=")
 
 
-def _cursor_read(cursor: str) -> tuple[str, int]:
+def cursor_read(cursor: str) -> tuple[str, int]:
+    """The key and case id of a page cursor (`CasePage.next_cursor`)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         key, _, case_id = raw.rpartition("|")

@@ -3,8 +3,8 @@
 The inbox is the page officers keep open all day. Building 50 Case instances with their
 category, agency and officer cost about as much as the rest of the request together, and 50
 `{% cache %}` tags cost a key computation and a cache call each (make bench, servicedesk.inbox).
-Here a page reads only the columns it shows, fetches all its cached rows in one `get_many`, and
-renders only the rows whose case changed since they were cached.
+Here a page reads plain rows (`cases.inbox_query`), fetches all its cached rows in one `get_many`,
+and renders only the rows whose case changed since they were cached.
 """
 
 from collections.abc import Sequence
@@ -21,22 +21,6 @@ from yankao.cases.models import Channel
 from yankao.cases.selectors import due_soon_horizon, due_status_of
 from yankao.cases.workflow import State
 
-# The columns a row shows, and what its cache key needs (id, version, updated_at).
-INBOX_ROW_FIELDS = (
-    "number",
-    "version",
-    "updated_at",
-    "subject",
-    "state",
-    "channel",
-    "category__name",
-    "agency__name",
-    "agency__short_name",
-    "officer_id",
-    "officer__display_name",
-    "officer__username",
-    "petitioner_name_masked",
-)
 ROW_CACHE_SECONDS = 600
 ROW_TEMPLATE = "web/cases/_inbox_row.html"
 

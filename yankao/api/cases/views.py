@@ -7,20 +7,23 @@ do. The petitioner's identity never leaves through the API; lists and detail car
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yankao.api.core.views import AgencyRefSerializer
+from yankao.cases.inbox_query import case_inbox_page
 from yankao.cases.models import Case, Category, Channel
 from yankao.cases.permissions import can_register_case
 from yankao.cases.selectors import (
     case_due_status,
     case_get_for_user,
-    case_list_for_user,
     category_get_active,
     due_soon_horizon,
     due_status_of,
@@ -35,21 +38,6 @@ MAX_LIMIT = 100
 IDEMPOTENCY_KEY_MAX = 40  # with the "api:<user id>:" prefix, within Case.idempotency_key's 64 characters
 OPEN_STATES = [State.RECEIVED, State.ASSIGNED, State.IN_PROGRESS, State.WAITING_CITIZEN]
 # Channels a staff client registers from; the public web forms and the mayor's mailbox have their own pages.
-# The fields of an inbox row, read as values (see CaseListApi.get).
-ROW_FIELDS = (
-    "number",
-    "kind",
-    "state",
-    "channel",
-    "category__code",
-    "category__name",
-    "agency__code",
-    "agency__name",
-    "officer__username",
-    "subject",
-    "petitioner_name_masked",
-    "version",
-)
 STAFF_CHANNELS = [Channel.HOTLINE, Channel.COUNTER, Channel.LETTER, Channel.EMAIL, Channel.API]
 
 
@@ -98,6 +86,16 @@ class CategoryCodeField(serializers.CharField):
         return value.code
 
 
+class JsonOnlyNegotiation(BaseContentNegotiation):
+    """The inbox answers JSON whatever the client accepts: no negotiation to pay per request."""
+
+    def select_parser(self, request: Any, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
 def _summary_of(case: Case) -> dict[str, Any]:
     """A case as CaseSummarySerializer shows it, without the serializer's cost."""
     today = taiwan_date(timezone.now())
@@ -117,6 +115,18 @@ def _summary_of(case: Case) -> dict[str, Any]:
         "petitioner_name_masked": case.petitioner_name_masked,
         "version": case.version,
     }
+
+
+def _state_labels() -> dict[str, str]:
+    """State labels in the request's language, made once per language rather than per row."""
+    language = get_language() or ""
+    labels = _STATE_LABELS.get(language)
+    if labels is None:
+        labels = _STATE_LABELS[language] = {value: str(label) for value, label in State.choices}
+    return labels
+
+
+_STATE_LABELS: dict[str, dict[str, str]] = {}
 
 
 def _filters_of(query: Any) -> dict[str, Any]:
@@ -140,6 +150,9 @@ def _filters_of(query: Any) -> dict[str, Any]:
 
 class CaseListApi(APIView):
     """The inbox of the token's user, soonest deadline first; keyset pages, no total count."""
+
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonOnlyNegotiation
 
     @extend_schema_serializer(component_name="CasePage")
     class OutputSerializer(serializers.Serializer[Any]):
@@ -168,11 +181,10 @@ class CaseListApi(APIView):
         limit_text = request.query_params.get("limit", "50")
         if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
             raise ValidationError({"limit": [f"每頁筆數請填 1 至 {MAX_LIMIT} 的整數。"]})
-        page = case_list_for_user(
+        page = case_inbox_page(
             user=request.user,
             after=request.query_params.get("after") or None,
             limit=int(limit_text),
-            values=ROW_FIELDS,
             **_filters_of(request.query_params),
         )
         # Plain rows built here rather than through the serializers above (which document them):
@@ -180,7 +192,8 @@ class CaseListApi(APIView):
         # The shape is the same; a test holds it to CaseSummary.
         today = taiwan_date(timezone.now())
         horizon = due_soon_horizon(today=today)
-        states = {value: str(label) for value, label in State.choices}
+        states = _state_labels()
+        zone = timezone.get_current_timezone()
         results = [
             {
                 "number": row["number"],
@@ -192,7 +205,7 @@ class CaseListApi(APIView):
                 "agency": {"code": row["agency__code"], "name": row["agency__name"]},
                 "officer": row["officer__username"],
                 "subject": row["subject"],
-                "received_at": timezone.localtime(row["received_at"]).isoformat(),
+                "received_at": row["received_at"].astimezone(zone).isoformat(),
                 "due_on": row["due_on"].isoformat(),
                 "due_status": due_status_of(
                     state=row["state"], due_on=row["due_on"], today=today, horizon=horizon
@@ -413,3 +426,4 @@ class CaseReplyApi(APIView):
             expected_version=serializer.validated_data["version"],
         )
         return Response(CaseSummarySerializer(case).data)
+

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from yankao.cases.inbox_query import case_inbox_page
 from yankao.cases.models import Case, Extension
 from yankao.cases.permissions import can_handle_case
 from yankao.cases.selectors import (
@@ -39,7 +40,7 @@ from yankao.core.services.audit import audit_record
 from yankao.core.working_days import taiwan_date
 from yankao.servicedesk.duplicates import duplicate_marks_for_cases
 from yankao.web.forms.cases import BulkForm, InboxFilterForm
-from yankao.web.inbox_rows import INBOX_ROW_FIELDS, inbox_rows_render
+from yankao.web.inbox_rows import inbox_rows_render
 from yankao.web.views.access import staff_required
 
 PAGE_SIZE = 50
@@ -56,7 +57,7 @@ def case_inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET)
     filters = form.selector_filters()
     after = request.GET.get("after") or None
-    page = _list(user, filters=filters, after=after, limit=PAGE_SIZE, values=INBOX_ROW_FIELDS)
+    page = case_inbox_page(user=user, after=after, limit=PAGE_SIZE, **filters)
     show_agency = is_city_wide(user) or user.role == Role.LIAISON
     rows, rows_html = inbox_rows_render(
         items=page.items, today=taiwan_date(timezone.now()), show_agency=show_agency
@@ -105,11 +106,9 @@ def case_alerts_read(request: HttpRequest) -> HttpResponse:
     return redirect("web:case_inbox")
 
 
-def _list(
-    user: Any, *, filters: dict[str, Any], after: str | None, limit: int, values: tuple[str, ...] = ()
-) -> Any:
+def _list(user: Any, *, filters: dict[str, Any], after: str | None, limit: int) -> Any:
     try:
-        return case_list_for_user(user=user, after=after, limit=limit, values=values, **filters)
+        return case_list_for_user(user=user, after=after, limit=limit, **filters)
     except PermissionDeniedError as error:
         raise PermissionDenied(error.message) from error
 
