@@ -426,4 +426,3 @@ class CaseReplyApi(APIView):
             expected_version=serializer.validated_data["version"],
         )
         return Response(CaseSummarySerializer(case).data)
-
