@@ -97,9 +97,6 @@ def _fresh_caches() -> None:
     from yankao.servicedesk.duplicates import recent_cases
 
     recent_cases.clear()
-    from yankao.api.authentication import token_cache
-
-    token_cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,8 @@ import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_lazy
+
 from yankao.core.exceptions import InvalidDateError
 
 TAIWAN = ZoneInfo("Asia/Taipei")
@@ -18,7 +20,8 @@ TAIWAN = ZoneInfo("Asia/Taipei")
 # ROC year 1 is 1912: the calendar's definition, not a legal number that could change.
 ROC_YEAR_OFFSET = 1911
 
-FORMATS_HINT = "可用格式：113/03/31、113-03-31、1130331、民國113年3月31日 或 2024-03-31"
+# Lazy: it is a form's help text too, shown in the reader's language.
+FORMATS_HINT = gettext_lazy("可用格式：113/03/31、113-03-31、1130331、民國113年3月31日 或 2024-03-31")
 
 _ROC_WORDS = re.compile(r"^(?:民國)?(\d{1,3})年(\d{1,2})月(\d{1,2})日$")
 _ROC_SEPARATED = re.compile(r"^(\d{1,3})([/.-])(\d{1,2})\2(\d{1,2})$")

@@ -11,6 +11,11 @@ from yankao.core.services.users import user_save, user_token_rotate
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _empty_token_cache():
+    authentication.token_cache.clear()
+
+
 def me(client, key):
     return client.get("/api/v1/me", headers={"Authorization": f"Token {key}"})
 

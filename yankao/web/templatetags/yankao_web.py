@@ -1,9 +1,10 @@
+import json
 from datetime import datetime
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from yankao.core.security import login_locked_until
 
@@ -33,6 +34,31 @@ ICONS = {
     '<path d="M8 1.5L15 14.5H1Z" fill="currentColor"/><rect x="7.1" y="6" width="1.8" height="4.5" fill="#fff"/>'
     '<rect x="7.1" y="11.5" width="1.8" height="1.8" fill="#fff"/></svg>',
 }
+
+
+# Names for the detail keys the services write; any other key is shown as it is.
+AUDIT_DETAIL_LABELS = {
+    "reason": gettext_noop("理由"),
+    "view": gettext_noop("檢視"),
+    "event": gettext_noop("事件"),
+    "filters": gettext_noop("條件"),
+    "what": gettext_noop("內容"),
+}
+AUDIT_DETAIL_MAX = 300
+
+
+@register.filter
+def audit_detail(detail: object) -> str:
+    """An audit entry's detail as short text ("理由：…；…"), so that the auditor reads why, not only who."""
+    if not isinstance(detail, dict) or not detail:
+        return ""
+    parts = []
+    for key, value in detail.items():
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        label = AUDIT_DETAIL_LABELS.get(key)
+        parts.append(f"{gettext(label) if label else key}：{shown}")
+    text = "；".join(parts)
+    return text if len(text) <= AUDIT_DETAIL_MAX else text[: AUDIT_DETAIL_MAX - 1] + "…"
 
 
 @register.simple_tag

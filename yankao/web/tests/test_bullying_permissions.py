@@ -152,6 +152,7 @@ def test_the_auditor_sees_who_read_which_report_but_not_its_content(world):
     body = _text(_client("auditor").get(f"/console/audit/?target_id={number}"))
     assert number in body
     assert "investigator" in body
+    assert "理由：核對家長聯絡方式" in body  # why it was read, not only who
     for secret in SECRETS:
         assert secret not in body
 

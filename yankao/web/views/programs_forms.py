@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yankao.core.exceptions import InvalidDateError
@@ -190,4 +191,6 @@ class WorkbookTemplateForm(forms.Form):
 
 
 class WorkbookUploadForm(forms.Form):
-    file = forms.FileField(label=_("填妥的月報試算表"), help_text=_(".xlsx 或 .csv；") + FORMATS_HINT)
+    file = forms.FileField(
+        label=_("填妥的月報試算表"), help_text=format_lazy("{}{}", _(".xlsx 或 .csv；"), FORMATS_HINT)
+    )

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -118,16 +118,16 @@ def timeliness_dashboard(request: HttpRequest) -> HttpResponse:
     if scope == "":
         by_agency = figures_ranking(figures_by(user=user, group="agency", date_from=first, date_to=last))
         groups = [_row_view(row, base=base, agency_id=row.key) for row in by_agency]
-        group_title = _t("各機關排名（依限辦結率）")
+        group_title = gettext("各機關排名（依限辦結率）")
     else:
         by_unit = figures_ranking(figures_by(user=user, group="unit", date_from=first, date_to=last))
         groups = [_row_view(row, base=base, unit=row.key) for row in by_unit]
-        group_title = _t("各單位排名（依限辦結率）")
+        group_title = gettext("各單位排名（依限辦結率）")
     chart = Chart(
-        title=_t("每月依限辦結率"),
+        title=gettext("每月依限辦結率"),
         kind=ChartKind.LINE,
         categories=tuple(row.label for row in by_month),
-        series=(ChartSeries(_t("依限辦結率"), tuple(float(row.on_time_rate or 0) for row in by_month)),),
+        series=(ChartSeries(gettext("依限辦結率"), tuple(float(row.on_time_rate or 0) for row in by_month)),),
         unit="%",
     )
     context.update(
@@ -200,17 +200,19 @@ def timeliness_documents(request: HttpRequest) -> HttpResponse:
     if agency_name:
         described.append(agency_name)
     if filters.unit is not None:
-        described.append(filters.unit or _t("（未填單位）"))
+        described.append(filters.unit or gettext("（未填單位）"))
     if filters.category:
         described.append(str(Category(filters.category).label))
     if filters.month:
         described.append(f"{filters.month.year - 1911}/{filters.month.month:02d}")
     if filters.status:
         described.append(
-            _t("逾期（含逾期未結）") if filters.status == "overdue" else str(STATUS_LABELS[filters.status])
+            gettext("逾期（含逾期未結）")
+            if filters.status == "overdue"
+            else str(STATUS_LABELS[filters.status])
         )
     if filters.extended:
-        described.append(_t("有展期"))
+        described.append(gettext("有展期"))
     next_url = None
     if next_key is not None:
         next_url = (
@@ -266,7 +268,7 @@ def timeliness_imports(request: HttpRequest) -> HttpResponse:
             if outcome.succeeded:
                 messages.success(
                     request,
-                    _t("匯入完成：新增 %(new)s 筆、更新 %(updated)s 筆、未變動 %(unchanged)s 筆。")
+                    gettext("匯入完成：新增 %(new)s 筆、更新 %(updated)s 筆、未變動 %(unchanged)s 筆。")
                     % {
                         "new": batch.new_count,
                         "updated": batch.updated_count,
@@ -276,7 +278,7 @@ def timeliness_imports(request: HttpRequest) -> HttpResponse:
             else:
                 messages.error(
                     request,
-                    _t("檔案有 %(count)s 個錯誤，全部未匯入。請修正後重新上傳。")
+                    gettext("檔案有 %(count)s 個錯誤，全部未匯入。請修正後重新上傳。")
                     % {"count": batch.error_count},
                 )
             return redirect("web:timeliness_import", pk=batch.pk)
@@ -451,5 +453,7 @@ def timeliness_sample_item(request: HttpRequest, pk: int, item_pk: int) -> HttpR
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _t("已記錄第 %(position)s 件的查核結果。") % {"position": item.position})
+        messages.success(
+            request, gettext("已記錄第 %(position)s 件的查核結果。") % {"position": item.position}
+        )
     return redirect("web:timeliness_sample", pk=sample.pk)
