@@ -270,6 +270,9 @@ class Notice(models.Model):
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     channel = models.CharField(max_length=20)  # email, letter, tracking_page
     body = models.TextField()
+    # The address, encrypted, for a notice sent after the case gave up its petitioner's identity (a
+    # hand-off to another module); cleared once sent. Empty: the case's own address is used.
+    recipient_encrypted = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
 

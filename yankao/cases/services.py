@@ -624,6 +624,15 @@ def case_transfer_kind(*, case: Case, to_kind: str, user: Any, expected_version:
             attachment_paths=[str(attachment.file.name) for attachment in locked.attachments.all()],
         )
         reference = receiver(payload)
+        # The petitioner is told, in words that do not name the matter: a notice can be read by
+        # others at home. The address goes with the notice, as this side keeps no identity.
+        _notice(
+            locked,
+            purpose=Notice.Purpose.TRANSFER,
+            body=f"您的案件 {locked.number} 已依規定移由專責單位處理，後續由該單位另行與您聯繫；"
+            "本案件編號不再更新處理情形。",
+            recipient_encrypted=locked.petitioner_email_encrypted,
+        )
         locked.transferred_to_kind = to_kind
         locked.transferred_reference = reference
         locked.subject = "（已移轉）"
@@ -642,7 +651,8 @@ def case_transfer_kind(*, case: Case, to_kind: str, user: Any, expected_version:
             user=user,
             action=Action.TRANSFER_KIND,
             fields=["state", "subject", "description", *petitioner_fields(Petitioner())],
-            note="已移轉其他業務辦理",
+            note="已移由專責單位處理",
+            public=True,
             data={"to_kind": to_kind, "reference": reference},
         )
         return reference
@@ -784,10 +794,15 @@ def _event(
     )
 
 
-def _notice(case: Case, *, purpose: str, body: str) -> Notice:
+def _notice(case: Case, *, purpose: str, body: str, recipient_encrypted: str = "") -> Notice:
     channel = "email" if case.petitioner_email_encrypted else "tracking_page"
     notice = Notice.objects.create(
-        case=case, purpose=purpose, channel=channel, body=body, created_at=timezone.now()
+        case=case,
+        purpose=purpose,
+        channel=channel,
+        body=body,
+        recipient_encrypted=recipient_encrypted,
+        created_at=timezone.now(),
     )
     if channel == "email":
         _notices_send_after_commit()

@@ -33,7 +33,7 @@ def notice_send(*, notice_id: int) -> int:
         )
         if notice is None:  # sent meanwhile, or another worker holds it
             return 0
-        address = personal_decrypt(notice.case.petitioner_email_encrypted)
+        address = personal_decrypt(notice.recipient_encrypted or notice.case.petitioner_email_encrypted)
         if address:
             send_mail(
                 subject=f"案件 {notice.case.number}：{notice.get_purpose_display()}",
@@ -42,7 +42,8 @@ def notice_send(*, notice_id: int) -> int:
                 recipient_list=[address],
             )
         notice.sent_at = timezone.now()
-        notice.save(update_fields=["sent_at"])
+        notice.recipient_encrypted = ""  # kept only until sent
+        notice.save(update_fields=["sent_at", "recipient_encrypted"])
         return 1
 
 

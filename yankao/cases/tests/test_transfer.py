@@ -56,3 +56,31 @@ def test_the_operator_who_registered_a_case_may_hand_it_over_until_someone_takes
     case_accept(case=taken, user=officer, expected_version=taken.version)
     with pytest.raises(PermissionDeniedError):
         case_transfer_kind(case=taken, to_kind="test_bullying", user=operator)
+
+
+def test_the_petitioner_is_told_of_a_hand_off_without_naming_the_matter(
+    file_petition, officer, received, mailoutbox, django_capture_on_commit_callbacks
+):
+    from yankao.cases.models import Notice
+    from yankao.cases.selectors import case_track
+    from yankao.cases.tasks import notices_send_pending_task
+
+    with django_capture_on_commit_callbacks(execute=True):
+        intake = file_petition(subject="孩子在學校被霸凌", description="我的孩子在學校被同學霸凌")
+    case_transfer_kind(case=intake.case, to_kind="test_bullying", user=officer)
+    notices_send_pending_task.call()  # what the worker runs after the commit
+    # the e-mail went to the address the petition gave, though this side no longer keeps it
+    receipt, mail = mailoutbox
+    assert receipt.subject.endswith("收件通知")
+    assert mail.to == ["ming@example.tw"]
+    assert mail.subject == f"案件 {intake.case.number}：移轉通知"
+    assert "專責單位" in mail.body
+    assert "霸凌" not in mail.body
+    notice = Notice.objects.get(case=intake.case, purpose="transfer")
+    assert notice.sent_at is not None
+    assert notice.recipient_encrypted == ""
+    intake.case.refresh_from_db()
+    assert intake.case.petitioner_email_encrypted == ""
+    # and the tracking page says so
+    tracked = case_track(number=intake.case.number, tracking_code=intake.tracking_code)
+    assert "已移由專責單位處理" in [event.note for event in tracked.events]
