@@ -624,6 +624,11 @@ def case_transfer_kind(*, case: Case, to_kind: str, user: Any, expected_version:
             attachment_paths=[str(attachment.file.name) for attachment in locked.attachments.all()],
         )
         reference = receiver(payload)
+        # Notices not yet sent (a receipt a moment ago) keep their address: the case is about to
+        # lose it.
+        locked.notices.filter(sent_at=None, channel="email", recipient_encrypted="").update(
+            recipient_encrypted=locked.petitioner_email_encrypted
+        )
         # The petitioner is told, in words that do not name the matter: a notice can be read by
         # others at home. The address goes with the notice, as this side keeps no identity.
         _notice(

@@ -84,3 +84,15 @@ def test_the_petitioner_is_told_of_a_hand_off_without_naming_the_matter(
     # and the tracking page says so
     tracked = case_track(number=intake.case.number, tracking_code=intake.tracking_code)
     assert "已移由專責單位處理" in [event.note for event in tracked.events]
+
+
+def test_a_receipt_not_yet_sent_when_the_case_is_handed_over_still_reaches_the_petitioner(
+    file_petition, officer, received, mailoutbox
+):
+    from yankao.cases.tasks import notices_send_pending_task
+
+    case = file_petition().case  # its receipt waits for the worker
+    case_transfer_kind(case=case, to_kind="test_bullying", user=officer)
+    notices_send_pending_task.call()
+    assert sorted(mail.subject.rsplit("：", 1)[1] for mail in mailoutbox) == ["收件通知", "移轉通知"]
+    assert all(mail.to == ["ming@example.tw"] for mail in mailoutbox)
