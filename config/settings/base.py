@@ -1,6 +1,7 @@
 """All of yankao's settings. Every environment variable is declared once, below, with its type
 and default; production differences come from the environment, never from another file."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -9,6 +10,9 @@ from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
+# numba (the timeliness audit's compiled pass, ADR 0016) keeps its machine code here: the folder
+# beside the code is not writable in every installation, and without a cache it would not start.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(VAR_DIR / "numba"))
 
 env = environ.Env(
     YANKAO_ENVIRONMENT=(str, "development"),  # development | test | production
