@@ -4,7 +4,6 @@ No endpoint returns a report, a number, a school or a name: designated staff wor
 console, where each read is audited. Any city staff member's token may read the figures.
 """
 
-from datetime import date
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -14,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yankao.api.query_params import date_param
 from yankao.bullying.selectors import bullying_statistics
 from yankao.core.exceptions import ApplicationError, PermissionDeniedError
-from yankao.core.roc_dates import roc_date_parse
 
 
 class CountSerializer(serializers.Serializer[Any]):
@@ -49,9 +48,9 @@ class BullyingStatisticsApi(APIView):
     )
     def get(self, request: Request) -> Response:
         try:
-            first = self._day(request, "from")
-            last = self._day(request, "to")
-            as_of = self._day(request, "as_of") if request.query_params.get("as_of") else None
+            first = date_param(request, "from", "收件日起")
+            last = date_param(request, "to", "收件日迄")
+            as_of = date_param(request, "as_of", "統計基準日") if request.query_params.get("as_of") else None
             stats = bullying_statistics(user=request.user, first=first, last=last, as_of=as_of)
         except PermissionDeniedError as error:
             raise PermissionDenied(error.message) from error
@@ -71,10 +70,3 @@ class BullyingStatisticsApi(APIView):
             ],
         }
         return Response(self.OutputSerializer(data).data)
-
-    @staticmethod
-    def _day(request: Request, name: str) -> date:
-        text = request.query_params.get(name, "")
-        if not text:
-            raise ApplicationError(f"請提供參數 {name}（日期）。")
-        return roc_date_parse(text)

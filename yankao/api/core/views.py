@@ -1,6 +1,5 @@
 """The API over core: who am I, the agency tree, the working-day calendar, the rule table."""
 
-from datetime import date
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -10,10 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yankao.core.exceptions import InvalidDateError
+from yankao.api.query_params import date_param
 from yankao.core.models import Agency, Role, RuleDateBasis, RuleStatus, RuleUnit
 from yankao.core.permissions import is_city_wide
-from yankao.core.roc_dates import roc_date_parse
 from yankao.core.selectors.agencies import agency_list_in_tree_order
 from yankao.core.selectors.rules import rule_get
 from yankao.core.selectors.working_day_spans import working_day_span
@@ -130,8 +128,8 @@ class CalendarWorkingDaysApi(APIView):
         summary="期間內的工作日數與放假日",
     )
     def get(self, request: Request) -> Response:
-        first = _date_param(request, "from", "起始日")
-        last = _date_param(request, "to", "結束日")
+        first = date_param(request, "from", "起始日")
+        last = date_param(request, "to", "結束日")
         span = working_day_span(first=first, last=last)
         data = {
             "first": span.first,
@@ -141,21 +139,6 @@ class CalendarWorkingDaysApi(APIView):
             "days_off": span.days_off,
         }
         return Response(self.OutputSerializer(data).data)
-
-
-def _date_param(request: Request, name: str, label: str) -> date:
-    """The query parameter `name` as a date (ISO or ROC); InvalidDateError naming the parameter."""
-    text = request.query_params.get(name, "")
-    if not text.strip():
-        raise InvalidDateError(
-            f"請提供{label}（參數 {name}），例如 2024-01-31 或 113/01/31。", extra={"parameter": name}
-        )
-    try:
-        return roc_date_parse(text)
-    except InvalidDateError as error:
-        raise InvalidDateError(
-            f"{label}（參數 {name}）：{error.message}", extra={"parameter": name, **error.extra}
-        ) from error
 
 
 class RuleGetApi(APIView):
@@ -187,6 +170,6 @@ class RuleGetApi(APIView):
         summary="某日生效的規則版本",
     )
     def get(self, request: Request, key: str) -> Response:
-        on = _date_param(request, "on", "判定日")
+        on = date_param(request, "on", "判定日")
         version = rule_get(key=key, on=on, qualifier=request.query_params.get("qualifier", ""))
         return Response(self.OutputSerializer(version).data)

@@ -4,7 +4,6 @@ The same numbers as the console's 時效統計, within the token owner's scope (
 auditors the whole city; a liaison or officer their agency's subtree).
 """
 
-from datetime import date
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -14,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yankao.api.query_params import date_param
 from yankao.core.exceptions import ApplicationError, PermissionDeniedError
-from yankao.core.roc_dates import roc_date_parse
 from yankao.timeliness.models import Category
 from yankao.timeliness.selectors import figures_by
 
@@ -65,8 +64,8 @@ class TimelinessFiguresApi(APIView):
             rows = figures_by(
                 user=request.user,
                 group=group,  # type: ignore[arg-type]  # checked against GROUPS above
-                date_from=self._day(request, "from"),
-                date_to=self._day(request, "to"),
+                date_from=date_param(request, "from", "收文日起"),
+                date_to=date_param(request, "to", "收文日迄"),
                 category=category,
             )
         except PermissionDeniedError as error:
@@ -83,10 +82,3 @@ class TimelinessFiguresApi(APIView):
             for row in rows
         ]  # fmt: skip
         return Response(self.OutputSerializer(data, many=True).data)
-
-    @staticmethod
-    def _day(request: Request, name: str) -> date:
-        text = request.query_params.get(name, "")
-        if not text:
-            raise ApplicationError(f"請提供參數 {name}（日期）。")
-        return roc_date_parse(text)
