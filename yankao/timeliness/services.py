@@ -302,20 +302,7 @@ class _StreamWriter:
         self.results.append(
             _ResultParts(result.status, result.status_extended, result.days_used, result.as_ordinary)
         )
-        new_index: list[int] = []
-        update_index: list[int] = []
-        update_ids: list[int] = []
-        if self.existing:
-            digests = register.digest.tolist()
-            for index, key in enumerate(zip(register.agency_id.tolist(), register.number, strict=True)):
-                found = self.existing.get(key)
-                if found is None:
-                    new_index.append(index)
-                elif found[1] != digests[index]:
-                    update_index.append(index)
-                    update_ids.append(found[0])
-        else:
-            new_index = list(range(len(register)))
+        new_index, update_index, update_ids = _register_changes(register, self.existing)
         self.unchanged += len(register) - len(new_index) - len(update_index)
         texts = _rows_text(register, columns, result, batch_id=self.batch_id, as_of=self.as_of, null="\\N")
         if new_index:
@@ -655,6 +642,27 @@ def _rows_text(
     ]
 
 
+def _register_changes(
+    register: Register, existing: dict[tuple[int, str], tuple[int, int]]
+) -> tuple[list[int], list[int], list[int]]:
+    """Rows that are new, rows that changed, and the changed rows' document ids: a document is its
+    agency plus its number, changed when its cells' digest differs from the stored one."""
+    if not existing:
+        return list(range(len(register))), [], []
+    new_index: list[int] = []
+    update_index: list[int] = []
+    update_ids: list[int] = []
+    digests = register.digest.tolist()
+    for index, key in enumerate(zip(register.agency_id.tolist(), register.number, strict=True)):
+        found = existing.get(key)
+        if found is None:
+            new_index.append(index)
+        elif found[1] != digests[index]:
+            update_index.append(index)
+            update_ids.append(found[0])
+    return new_index, update_index, update_ids
+
+
 def _write(
     *, register: Register, columns: Columns, result: Any, batch_id: int, as_of: date, phases: dict[str, float]
 ) -> tuple[int, int, int, bool]:
@@ -669,20 +677,7 @@ def _write(
         ):
             existing[(agency_id, number)] = (pk, digest)
     size = len(register)
-    new_index: list[int] = []
-    update_index: list[int] = []
-    update_ids: list[int] = []
-    if existing:
-        digests = register.digest.tolist()
-        for index, key in enumerate(zip(register.agency_id.tolist(), register.number, strict=True)):
-            found = existing.get(key)
-            if found is None:
-                new_index.append(index)
-            elif found[1] != digests[index]:
-                update_index.append(index)
-                update_ids.append(found[0])
-    else:
-        new_index = list(range(size))
+    new_index, update_index, update_ids = _register_changes(register, existing)
     unchanged = size - len(new_index) - len(update_index)
     postgres = connection.vendor == "postgresql"
     null = "\\N"  # COPY's NULL; text cells are escaped, so no cell reads so by accident
