@@ -8,12 +8,11 @@ from collections import defaultdict
 from datetime import date
 
 from django.core.mail import send_mass_mail
-from django.db.models import Q
 from django.utils import timezone
 
-from yankao.core.models import Role, User
 from yankao.core.roc_dates import roc_date_format
 from yankao.core.selectors.rules import rule_get
+from yankao.core.selectors.users import agency_staff_emails
 from yankao.programs.models import Program
 from yankao.programs.periods import month_label
 from yankao.programs.selectors import programs_overdue, programs_owing, reporting_window
@@ -38,15 +37,7 @@ def program_reports_remind(*, today: date | None = None) -> dict[str, int]:
             queryset=Program.objects.all(), today=today
         ).values_list("agency_id", "code", "name"):
             owing[agency_id].append((code, f"{name}（{month_label(window.last_due)}，已逾期）"))
-    recipients: dict[int, list[str]] = defaultdict(list)
-    for agency_id, email in (
-        User.objects.filter(
-            Q(role=Role.OFFICER) | Q(role=Role.LIAISON), is_active=True, agency_id__in=list(owing)
-        )
-        .exclude(email="")
-        .values_list("agency_id", "email")
-    ):
-        recipients[agency_id].append(email)
+    recipients = agency_staff_emails(agency_ids=owing)
     messages = []
     for agency_id, lines in owing.items():
         if not recipients.get(agency_id):

@@ -9,12 +9,11 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.core.mail import send_mass_mail
-from django.db.models import Q
 from django.utils import timezone
 
-from yankao.core.models import Role, User
 from yankao.core.roc_dates import roc_date_format
 from yankao.core.selectors.rules import rule_get
+from yankao.core.selectors.users import agency_staff_emails
 from yankao.core.working_days import taiwan_date
 from yankao.programs.annual.models import Recommendation, TrackedItem
 from yankao.programs.annual.selectors.tracked import tracked_item_marks
@@ -40,15 +39,7 @@ def annual_reminders_send(*, today: date | None = None) -> dict[str, int]:
             f"{recommendation.evaluation.year - 1911}年度績效考核委員建議第 {recommendation.number} 項，"
             f"回復期限 {roc_date_format(recommendation.due_on)}（{state}）"
         )
-    recipients: dict[int, list[str]] = defaultdict(list)
-    for agency_id, email in (
-        User.objects.filter(
-            Q(role=Role.OFFICER) | Q(role=Role.LIAISON), is_active=True, agency_id__in=list(lines)
-        )
-        .exclude(email="")
-        .values_list("agency_id", "email")
-    ):
-        recipients[agency_id].append(email)
+    recipients = agency_staff_emails(agency_ids=lines)
     messages = [
         (
             f"研考會列管提醒：{len(agency_lines)} 件待回報",
