@@ -8,15 +8,11 @@
 """
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
 from yankao.core.bench_framework import Figure, benchmark
+from yankao.core.bench_runner import python_in_child
 
 SEED = "2023"
 BUILD_GOAL_S = 60.0
@@ -46,36 +42,16 @@ print(json.dumps({{"subject": timed(subject), "baseline": timed(baseline)}}))
 """
 
 
-def _environment(database_url: str) -> dict[str, str]:
-    environment = dict(os.environ)
-    environment["DATABASE_URL"] = database_url
-    environment.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    return environment
-
-
-def _run(database_url: str, *args: str) -> str:
-    completed = subprocess.run(
-        [sys.executable, *args],
-        cwd=settings.BASE_DIR,
-        env=_environment(database_url),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if completed.returncode:
-        raise RuntimeError(f"`{' '.join(args[:3])}` failed:\n{(completed.stdout + completed.stderr)[-4000:]}")
-    return completed.stdout
-
-
 def _build(path: Path, module: str) -> dict[str, Any]:
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
     url = f"sqlite:///{path}"
     state = path.with_suffix(".json")
     state.unlink(missing_ok=True)
-    _run(url, "-m", "django", "migrate", "--no-input", "-v0")
-    _run(url, "-m", "django", "demo", "--only", module, "--seed", SEED, "--state", str(state), "-v0")
+    python_in_child(url, "-m", "django", "migrate", "--no-input", "-v0")
+    python_in_child(
+        url, "-m", "django", "demo", "--only", module, "--seed", SEED, "--state", str(state), "-v0"
+    )
     generators: dict[str, Any] = json.loads(state.read_text(encoding="utf-8"))["generators"]
     return generators
 
@@ -92,7 +68,9 @@ def demo_year_and_statistics(ctx: Any) -> list[Figure]:
     seconds = float(built["bullying"]["seconds"])
     ctx.status("bullying: timing the statistics")
     timings = json.loads(
-        _run(f"sqlite:///{path}", "-c", STATISTICS_SCRIPT.format(calls=CALLS)).strip().splitlines()[-1]
+        python_in_child(f"sqlite:///{path}", "-c", STATISTICS_SCRIPT.format(calls=CALLS))
+        .strip()
+        .splitlines()[-1]
     )
     subject, baseline = timings["subject"], timings["baseline"]
     return [

@@ -418,6 +418,45 @@ class BenchServerError(RuntimeError):
     pass
 
 
+def child_environment(database_url: str, **extra: str) -> dict[str, str]:
+    """This process's environment for a child on `database_url` (settings: base unless set)."""
+    environment = {**os.environ, "DATABASE_URL": database_url, **extra}
+    environment.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    return environment
+
+
+def python_in_child(
+    database_url: str,
+    *args: str,
+    timeout_s: float = 900,
+    environment: dict[str, str] | None = None,
+) -> str:
+    """Run this interpreter with `args` in the project on `database_url`; its standard output.
+
+    Benchmarks build and measure in child processes, so that a figure is not charged for the
+    runner's own imports and caches; every child is bounded in time, and a failure raises with the
+    tail of what the child printed.
+    """
+    completed = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+        [sys.executable, *args],
+        cwd=settings.BASE_DIR,
+        env=environment or child_environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+    if completed.returncode:
+        shown = " ".join(arg if len(arg) < 80 else arg[:40] + "…" for arg in args)
+        raise RuntimeError(f"`{shown}` failed:\n{(completed.stdout + completed.stderr)[-4000:]}")
+    return completed.stdout
+
+
+def manage_in_child(database_url: str, *args: str, timeout_s: float = 900) -> str:
+    """`python -m django <args>` on `database_url`, as `python_in_child`."""
+    return python_in_child(database_url, "-m", "django", *args, timeout_s=timeout_s)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))

@@ -16,15 +16,13 @@ var/bench/ and reused.
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
 from yankao.core.bench_framework import Figure, benchmark
-from yankao.core.bench_runner import bench_login, http_get
+from yankao.core.bench_runner import bench_login, http_get, manage_in_child
 from yankao.programs.demo import VERSION as DEMO_VERSION
 
 TARGETS = Path(settings.BASE_DIR) / "yankao" / "demo" / "targets" / "kaohsiung-2023.toml"
@@ -105,34 +103,12 @@ print(json.dumps({"rows": len(rows), "created": result.created, "import": import
 """
 
 
-def _environment(database_url: str) -> dict[str, str]:
-    environment = dict(os.environ)
-    environment["DATABASE_URL"] = database_url
-    environment.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    return environment
-
-
-def _manage(database_url: str, *args: str, timeout_s: float = 900) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "django", *args],
-        cwd=settings.BASE_DIR,
-        env=_environment(database_url),
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,  # every step is bounded in time
-        check=False,
-    )
-    if completed.returncode:
-        raise RuntimeError(f"`{' '.join(args[:2])}` failed:\n{(completed.stdout + completed.stderr)[-4000:]}")
-    return completed.stdout
-
-
 def _database(ctx: Any) -> Path:
     """The programs' bench database, built once per generator version and reused."""
     path = Path(ctx.workdir) / f"programs-demo-v{DEMO_VERSION}-24m.sqlite3"
     if path.exists():
-        _manage(f"sqlite:///{path}", "migrate", "--no-input", "-v0")  # other apps' new migrations
-        _manage(f"sqlite:///{path}", "createcachetable")
+        manage_in_child(f"sqlite:///{path}", "migrate", "--no-input", "-v0")  # other apps' new migrations
+        manage_in_child(f"sqlite:///{path}", "createcachetable")
         return path
     ctx.status("programs: building the demo programs (once per generator version)")
     Path(ctx.workdir).mkdir(parents=True, exist_ok=True)
@@ -153,13 +129,13 @@ def _database(ctx: Any) -> Path:
         encoding="utf-8",
     )
     url = f"sqlite:///{building}"
-    _manage(url, "migrate", "--no-input", "-v0")
-    _manage(url, "createcachetable")
-    _manage(
+    manage_in_child(url, "migrate", "--no-input", "-v0")
+    manage_in_child(url, "createcachetable")
+    manage_in_child(
         url, "demo", "--targets", str(targets), "--only", "programs", "--build-date", BUILD_DATE,
         "--state", str(building.with_suffix(".json")), "--no-progress", "-v0",
     )  # fmt: skip
-    _manage(url, "shell", "-c", TOP_UP_SCRIPT)
+    manage_in_child(url, "shell", "-c", TOP_UP_SCRIPT)
     building.replace(path)
     return path
 
@@ -215,7 +191,7 @@ def import_workbook(ctx: Any) -> list[Figure]:
     # waits for the answer; the baseline is only reading the same rows from the file.
     database = _database(ctx)
     repeat = 2 if ctx.quick else 3
-    output = _manage(
+    output = manage_in_child(
         f"sqlite:///{database}", "shell", "-c", IMPORT_SCRIPT.replace("REPEAT", str(repeat)), timeout_s=600
     )
     result = json.loads(output.strip().splitlines()[-1])

@@ -20,7 +20,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ from yankao.core.bench_runner import (
     bench_login,
     http_get,
     machine_cores,
+    manage_in_child,
     parse_wrk_output,
 )
 from yankao.servicedesk.demo import VERSION as DEMO_VERSION
@@ -51,28 +51,6 @@ INBOX_P95_GOAL_MS = 150.0
 INBOX_THROUGHPUT_GOAL = 0.3
 INTAKE_GOAL_PER_S = 200.0
 INTAKE_CONNECTIONS = 8
-
-
-def _environment(database_url: str) -> dict[str, str]:
-    environment = dict(os.environ)
-    environment["DATABASE_URL"] = database_url
-    environment.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    return environment
-
-
-def _manage(database_url: str, *args: str, timeout_s: float = 900) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "django", *args],
-        cwd=settings.BASE_DIR,
-        env=_environment(database_url),
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,  # every step is bounded in time
-        check=False,
-    )
-    if completed.returncode:
-        raise RuntimeError(f"`{' '.join(args)}` failed:\n{(completed.stdout + completed.stderr)[-4000:]}")
-    return completed.stdout
 
 
 # --- the demo year ---------------------------------------------------------------------------------
@@ -91,8 +69,8 @@ def _demo_build(path: Path, *, quick: bool) -> float:
             encoding="utf-8",
         )
     state = path.with_suffix(".json")
-    _manage(url, "migrate", "--no-input", "-v0")
-    _manage(url, "demo", "--targets", str(targets), "--seed", SEED, "--state", str(state), "-v0")
+    manage_in_child(url, "migrate", "--no-input", "-v0")
+    manage_in_child(url, "demo", "--targets", str(targets), "--seed", SEED, "--state", str(state), "-v0")
     return float(json.loads(state.read_text(encoding="utf-8"))["generators"]["servicedesk"]["seconds"])
 
 
@@ -129,7 +107,7 @@ def _cached_demo_database(ctx: Any) -> Path:
         building.replace(path)
         shutil.move(building.with_suffix(".json"), path.with_suffix(".json"))
     else:
-        _manage(f"sqlite:///{path}", "migrate", "--no-input", "-v0")  # other apps' new migrations
+        manage_in_child(f"sqlite:///{path}", "migrate", "--no-input", "-v0")  # other apps' new migrations
     return path
 
 
@@ -216,7 +194,7 @@ def inbox_api(ctx: Any) -> list[Figure]:
     database = _cached_demo_database(ctx)
     url = f"sqlite:///{database}"
     server = ctx.server(database_url=url)
-    token = _manage(url, "token", "issue", "officer").strip().splitlines()[-1]
+    token = manage_in_child(url, "token", "issue", "officer").strip().splitlines()[-1]
     headers = {"Authorization": f"Token {token}"}
     status, _body = http_get(server.host, server.port, "/api/v1/cases", headers=headers)
     if status != 200:
@@ -283,12 +261,12 @@ def _postgres_ready() -> None:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = 'yankao_bench'").fetchone()
         if not exists:
             admin.execute("CREATE DATABASE yankao_bench")
-    _manage(POSTGRES_BENCH_URL, "migrate", "--no-input", "-v0")
+    manage_in_child(POSTGRES_BENCH_URL, "migrate", "--no-input", "-v0")
     with psycopg.connect(POSTGRES_BENCH_URL, connect_timeout=5) as connection:
         has_operator = connection.execute("SELECT 1 FROM core_user WHERE username = 'operator'").fetchone()
     if not has_operator:
         state = Path(settings.VAR_DIR) / "bench" / "servicedesk-postgres-demo.json"
-        _manage(
+        manage_in_child(
             POSTGRES_BENCH_URL,
             "demo",
             "--only",
@@ -415,7 +393,7 @@ def intake_api(ctx: Any) -> list[Figure]:
     if not ctx.wrk:
         raise RuntimeError("wrk is needed for the intake figure (apt-get install wrk)")
     _postgres_ready()
-    token = _manage(POSTGRES_BENCH_URL, "token", "issue", "operator").strip().splitlines()[-1]
+    token = manage_in_child(POSTGRES_BENCH_URL, "token", "issue", "operator").strip().splitlines()[-1]
     # Two sync workers per core: an intake spends a third of its time waiting on PostgreSQL's
     # commit, and one worker per core would leave the cores idle meanwhile (gunicorn's own advice
     # is 2-4 per core for such work; README's production section says the same).

@@ -18,17 +18,14 @@ var/bench/ and reused.
 
 import json
 import statistics
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
 from yankao.core.bench_framework import Figure, benchmark
-from yankao.servicedesk.bench import _cached_demo_database, _environment
+from yankao.core.bench_runner import python_in_child
+from yankao.servicedesk.bench import _cached_demo_database
 
 PRECISION_GOAL = 0.9
 RECALL_GOAL = 0.8
@@ -298,18 +295,8 @@ def _probe_on(database: Path, *, samples: int, probe: str = "latency_probe") -> 
         f"from yankao.servicedesk.duplicates_bench import {probe}; "
         f"print(json.dumps({probe}({samples})))"
     )
-    completed = subprocess.run(  # noqa: S603 - our own interpreter and code, no outside input
-        [sys.executable, "-c", code],
-        cwd=settings.BASE_DIR,
-        env=_environment(f"sqlite:///{database}"),
-        capture_output=True,
-        text=True,
-        timeout=900,  # bounded even on a slow machine
-        check=False,
-    )
-    if completed.returncode:
-        raise RuntimeError(f"the latency probe failed:\n{(completed.stdout + completed.stderr)[-4000:]}")
-    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+    output = python_in_child(f"sqlite:///{database}", "-c", code)
+    return dict(json.loads(output.strip().splitlines()[-1]))
 
 
 @benchmark(module="servicedesk", name="duplicates_latency")

@@ -22,19 +22,26 @@ import json
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from yankao.core.bench_framework import Figure, benchmark
-from yankao.core.bench_runner import WRK_LUA, BenchServer, LoadResult, _throwaway_key, parse_wrk_output
-from yankao.servicedesk.bench import SEED, TARGETS, _environment, _manage
+from yankao.core.bench_runner import (
+    WRK_LUA,
+    BenchServer,
+    LoadResult,
+    _throwaway_key,
+    child_environment,
+    manage_in_child,
+    parse_wrk_output,
+    python_in_child,
+)
+from yankao.servicedesk.bench import SEED, TARGETS
 from yankao.servicedesk.demo import VERSION as DEMO_VERSION
 
 CALL_LOG_P95_GOAL_MS = 50.0
@@ -94,8 +101,8 @@ def _demo_database(ctx: Any) -> Path:
         for stale in (building, building.with_name(building.name + "-wal"), building.with_suffix(".json")):
             stale.unlink(missing_ok=True)
         building_url = f"sqlite:///{building}"
-        _manage(building_url, "migrate", "--no-input", "-v0")
-        _manage(
+        manage_in_child(building_url, "migrate", "--no-input", "-v0")
+        manage_in_child(
             building_url,
             "demo",
             "--only",
@@ -113,7 +120,7 @@ def _demo_database(ctx: Any) -> Path:
             database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         building.replace(path)
     else:
-        _manage(url, "migrate", "--no-input", "-v0")  # other apps' new migrations
+        manage_in_child(url, "migrate", "--no-input", "-v0")  # other apps' new migrations
     return path
 
 
@@ -162,7 +169,7 @@ def hotline_call_log(ctx: Any) -> list[Figure]:
     source = _demo_database(ctx)
     workdir = Path(ctx.workdir)
     url = _copy(source, workdir / "hotline-call-log.sqlite3")
-    token = _manage(url, "token", "issue", "operator").strip().splitlines()[-1]
+    token = manage_in_child(url, "token", "issue", "operator").strip().splitlines()[-1]
     server = ctx.server(database_url=url)
     script = workdir / "hotline-call.lua"
     script.write_text(CALL_LUA + WRK_LUA, encoding="utf-8")
@@ -299,7 +306,7 @@ def hotline_call_log_server_time(ctx: Any) -> list[Figure]:
     url = _copy(source, workdir / "hotline-server-time.sqlite3")
     count = 40 if ctx.quick else 300
     environment = {
-        **_environment(url),
+        **child_environment(url),
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "YANKAO_ENVIRONMENT": "production",
         "DEBUG": "false",
@@ -310,18 +317,10 @@ def hotline_call_log_server_time(ctx: Any) -> list[Figure]:
         "LOG_LEVEL": "WARNING",
     }
     ctx.status(f"hotline: {count} calls logged in-process, alternating with the bare view")
-    completed = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", SERVER_TIME_SCRIPT, str(count)],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
+    output = python_in_child(
+        url, "-c", SERVER_TIME_SCRIPT, str(count), timeout_s=1200, environment=environment
     )
-    if completed.returncode:
-        raise RuntimeError(f"the server-time run failed:\n{(completed.stdout + completed.stderr)[-4000:]}")
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    result = json.loads(output.strip().splitlines()[-1])
     logged, bare = result["logged"], result["bare"]
     return [
         Figure(
@@ -381,18 +380,8 @@ def hotline_calls_year_build(ctx: Any) -> list[Figure]:
         url = _copy(source, built)
         arguments = [str(TARGETS), SEED, *(["86070"] if ctx.quick else [])]
         ctx.status("hotline: building the year's calls")
-        completed = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", BUILD_SCRIPT, *arguments],
-            cwd=settings.BASE_DIR,
-            env=_environment(url),
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            check=False,
-        )
-        if completed.returncode:
-            raise RuntimeError(f"the calls build failed:\n{(completed.stdout + completed.stderr)[-4000:]}")
-        result = json.loads(completed.stdout.strip().splitlines()[-1])
+        output = python_in_child(url, "-c", BUILD_SCRIPT, *arguments, timeout_s=1800)
+        result = json.loads(output.strip().splitlines()[-1])
         ctx.status("hotline: the same rows written raw")
         floor = _raw_floor(built, Path(scratch) / "floor.sqlite3")
     seconds, calls = float(result["seconds"]), int(result["calls"])

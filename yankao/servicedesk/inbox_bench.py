@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from yankao.core.bench_framework import Figure, benchmark
-from yankao.core.bench_runner import bench_login
+from yankao.core.bench_runner import bench_login, manage_in_child
 from yankao.servicedesk.bench import (
     DEMO_PASSWORD,
     INBOX_P95_GOAL_MS,
@@ -20,7 +20,6 @@ from yankao.servicedesk.bench import (
     POSTGRES_ADMIN_URL,
     SEED,
     TARGETS,
-    _manage,
 )
 from yankao.servicedesk.demo import VERSION as DEMO_VERSION
 
@@ -40,12 +39,12 @@ def _database_ready(ctx: Any) -> str:
             exists = None
         if not exists:
             admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    _manage(DATABASE_URL, "migrate", "--no-input", "-v0")
+    manage_in_child(DATABASE_URL, "migrate", "--no-input", "-v0")
     if not marker.exists():
         ctx.status("servicedesk: building the demo year into PostgreSQL (once per generator version)")
         marker.parent.mkdir(parents=True, exist_ok=True)
         building = marker.with_suffix(".building.json")
-        _manage(
+        manage_in_child(
             DATABASE_URL,
             "demo",
             "--only",
@@ -93,7 +92,7 @@ def inbox_postgres(ctx: Any) -> list[Figure]:
 @benchmark(module="servicedesk", name="inbox_api_postgres")
 def inbox_api_postgres(ctx: Any) -> list[Figure]:
     url = _database_ready(ctx)
-    token = _manage(url, "token", "issue", "officer").strip().splitlines()[-1]
+    token = manage_in_child(url, "token", "issue", "officer").strip().splitlines()[-1]
     comparison = ctx.http_compare(
         "/api/v1/cases", headers={"Authorization": f"Token {token}"}, database_url=url
     )

@@ -22,8 +22,6 @@ Import runs are subprocesses, so each peak RSS is its own.
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import time
 import tomllib
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import Any
 from django.conf import settings
 
 from yankao.core.bench_framework import Figure, benchmark
+from yankao.core.bench_runner import manage_in_child, python_in_child
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_BENCH_URL = "postgresql://postgres@127.0.0.1:5432/yankao_bench_timeliness"
@@ -44,32 +43,6 @@ IMPORT_GOAL_MB = 2048.0
 DEADLINE_GOAL_RATIO = 2.0
 DASHBOARD_GOAL_MS = 300.0
 AGENCIES = Path(settings.BASE_DIR) / "yankao" / "core" / "data" / "cities" / "kaohsiung" / "agencies.toml"
-
-
-def _environment(database_url: str) -> dict[str, str]:
-    environment = dict(os.environ)
-    environment["DATABASE_URL"] = database_url
-    environment.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    return environment
-
-
-def _run(database_url: str, *args: str, timeout_s: float = 1800) -> str:
-    completed = subprocess.run(
-        [sys.executable, *args],
-        cwd=settings.BASE_DIR,
-        env=_environment(database_url),
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        check=False,
-    )
-    if completed.returncode:
-        raise RuntimeError(f"`{' '.join(args)}` failed:\n{(completed.stdout + completed.stderr)[-4000:]}")
-    return completed.stdout
-
-
-def _manage(database_url: str, *args: str) -> str:
-    return _run(database_url, "-m", "django", *args)
 
 
 def _load() -> tuple[float, float]:
@@ -162,9 +135,9 @@ User.objects.get_or_create(username="bench_rdec", defaults={"role": Role.RDEC_ST
 
 def _database_prepare(database_url: str) -> None:
     """Migrate, seed the city and add the RDEC account that imports."""
-    _manage(database_url, "migrate", "--no-input", "-v0")
-    _manage(database_url, "seed", "-v0")
-    _run(database_url, "-c", USER_SCRIPT)
+    manage_in_child(database_url, "migrate", "--no-input", "-v0")
+    manage_in_child(database_url, "seed", "-v0")
+    python_in_child(database_url, "-c", USER_SCRIPT)
 
 
 def _postgres_truncate() -> None:
@@ -175,7 +148,7 @@ def _postgres_truncate() -> None:
 
 
 def _import(database_url: str, path: Path) -> dict[str, Any]:
-    output = _manage(
+    output = manage_in_child(
         database_url,
         "timeliness_import",
         str(path),
@@ -341,7 +314,7 @@ def deadlines(ctx: Any) -> list[Figure]:
     sample = 2_000 if ctx.quick else 20_000
     if not _postgres_has_schema():
         _postgres_database_fresh()
-    output = _run(
+    output = python_in_child(
         POSTGRES_BENCH_URL, "-c", DEADLINES_SCRIPT, str(rows), str(sample), "3" if ctx.quick else "7"
     )
     report = json.loads(output.strip().splitlines()[-1])
@@ -429,7 +402,7 @@ def dashboard(ctx: Any) -> list[Figure]:
         _import(
             POSTGRES_BENCH_URL, register_file(Path(ctx.workdir), rows=FORMAT_ROWS if ctx.quick else FULL_ROWS)
         )
-    output = _run(POSTGRES_BENCH_URL, "-c", DASHBOARD_SCRIPT, "10" if ctx.quick else "40")
+    output = python_in_child(POSTGRES_BENCH_URL, "-c", DASHBOARD_SCRIPT, "10" if ctx.quick else "40")
     report = json.loads(output.strip().splitlines()[-1])
     baseline = report.pop("baseline_healthz")
     return [

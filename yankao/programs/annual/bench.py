@@ -12,15 +12,12 @@ implementation would do it; WeasyPrint's layout dominates both (see the parts in
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
 from yankao.core.bench_framework import Figure, benchmark
+from yankao.core.bench_runner import child_environment, manage_in_child, python_in_child
 
 CITY_ITEMS = 119
 STRESS_ITEMS_PER_AGENCY = 6
@@ -41,12 +38,13 @@ def plan_compile(ctx: Any) -> list[Figure]:
         stale.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
     ctx.status("programs_annual: migrating a scratch database for the plan")
-    _run(url, ["-m", "django", "migrate", "--no-input", "--skip-checks", "-v0"])
-    _run(url, ["-m", "django", "seed", "--skip-checks", "-v0"])
+    manage_in_child(url, "migrate", "--no-input", "--skip-checks", "-v0")
+    manage_in_child(url, "seed", "--skip-checks", "-v0")
     figures = []
     for size, repeat in (("city", "2" if ctx.quick else "5"), ("stress", "1")):
         ctx.status(f"programs_annual: compiling the {size} plan (ours and naive, interleaved)")
-        output = _run(url, ["-c", _CHILD], extra={"YANKAO_BENCH_REPEAT": repeat, "YANKAO_BENCH_SIZE": size})
+        environment = child_environment(url, YANKAO_BENCH_REPEAT=repeat, YANKAO_BENCH_SIZE=size)
+        output = python_in_child(url, "-c", _CHILD, environment=environment)
         result = json.loads(output.strip().splitlines()[-1])
         ours, naive = result["ours"], result["naive"]
         city = size == "city"
@@ -68,23 +66,6 @@ def plan_compile(ctx: Any) -> list[Figure]:
         )
     database.unlink(missing_ok=True)
     return figures
-
-
-def _run(database_url: str, args: list[str], *, extra: dict[str, str] | None = None) -> str:
-    environment = {**os.environ, "DATABASE_URL": database_url, **(extra or {})}
-    environment.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    completed = subprocess.run(
-        [sys.executable, *args],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if completed.returncode:
-        raise RuntimeError(f"{args} failed:\n{(completed.stdout + completed.stderr)[-4000:]}")
-    return completed.stdout
 
 
 def measure_in_child() -> None:
