@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -128,9 +128,6 @@ class Calendar:
         self._cum_before_np: IntArray = cum_np[:-1]
         self._cum_through_np: IntArray = cum_np[1:]
         self._work_np: DayArray = np.array(self._work_dates, dtype="datetime64[D]")
-        # Narrow copies for batch work over millions of rows: half the memory traffic of int64.
-        self._cum_through_32: npt.NDArray[np.int32] = self._cum_through_np.astype(np.int32)
-        self._rank_tables = self._rank_tables_build()
 
     @classmethod
     def build(
@@ -217,11 +214,10 @@ class Calendar:
             a, b = np.minimum(a, b), np.maximum(a, b)
         return self._cum_through_np[b] - self._cum_before_np[a]
 
+    @cached_property
     def rank_tables(self) -> "RankTables":
-        """The raw tables, for batch code that checks its own ranges (see `RankTables`)."""
-        return self._rank_tables
-
-    def _rank_tables_build(self) -> "RankTables":
+        """The raw tables, for batch code that checks its own ranges (see `RankTables`); built on
+        first use, as only the timeliness audit needs them."""
         days = np.arange(self._size, dtype=np.int64).astype("datetime64[D]") + np.timedelta64(
             int(self._epoch_origin), "D"
         )
@@ -230,7 +226,8 @@ class Calendar:
         month_first = np.arange(first_month, months[-1] + np.timedelta64(2, "M")).astype("datetime64[D]")
         return RankTables(
             origin=self._epoch_origin,
-            cum_through=self._cum_through_32,
+            # Narrow, for batch work over millions of rows: half the memory traffic of int64.
+            cum_through=self._cum_through_np.astype(np.int32),
             working_days=self._work_np,
             month_of=(months - first_month).astype(np.int32),
             day_of_month=((days - months.astype("datetime64[D]")).astype(np.int64) + 1).astype(np.int8),

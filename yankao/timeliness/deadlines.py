@@ -415,7 +415,7 @@ def deadlines_compute(*, columns: Columns, as_of: date, calendar_: Calendar | No
     from yankao.timeliness import deadline_kernel as kernel
 
     cal = calendar_ or calendar_current()
-    tables = cal.rank_tables()
+    tables = cal.rank_tables
     size = len(columns)
     received_i = columns.received.view(np.int64)
     first_day = np.datetime64(int(received_i.min()), "D") if size else np.datetime64("2000-01-01")
