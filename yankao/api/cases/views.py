@@ -6,8 +6,8 @@ do. The petitioner's identity never leaves through the API; lists and detail car
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yankao.api.cases.inbox_rows import inbox_json
 from yankao.api.core.views import AgencyRefSerializer
 from yankao.cases.inbox_query import case_inbox_page
 from yankao.cases.models import Case, Category, Channel
@@ -25,8 +26,6 @@ from yankao.cases.selectors import (
     case_due_status,
     case_get_for_user,
     category_get_active,
-    due_soon_horizon,
-    due_status_of,
 )
 from yankao.cases.services import Petitioner, case_intake, case_reply
 from yankao.cases.workflow import State
@@ -117,18 +116,6 @@ def _summary_of(case: Case) -> dict[str, Any]:
     }
 
 
-def _state_labels() -> dict[str, str]:
-    """State labels in the request's language, made once per language rather than per row."""
-    language = get_language() or ""
-    labels = _STATE_LABELS.get(language)
-    if labels is None:
-        labels = _STATE_LABELS[language] = {value: str(label) for value, label in State.choices}
-    return labels
-
-
-_STATE_LABELS: dict[str, dict[str, str]] = {}
-
-
 def _filters_of(query: Any) -> dict[str, Any]:
     state = query.get("state", "")
     filters: dict[str, Any] = {
@@ -177,7 +164,7 @@ class CaseListApi(APIView):
         ],
         responses=OutputSerializer,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         limit_text = request.query_params.get("limit", "50")
         if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
             raise ValidationError({"limit": [f"每頁筆數請填 1 至 {MAX_LIMIT} 的整數。"]})
@@ -187,35 +174,11 @@ class CaseListApi(APIView):
             limit=int(limit_text),
             **_filters_of(request.query_params),
         )
-        # Plain rows built here rather than through the serializers above (which document them):
-        # model instances and 50 nested serializers per page cost more than the query itself.
-        # The shape is the same; a test holds it to CaseSummary.
-        today = taiwan_date(timezone.now())
-        horizon = due_soon_horizon(today=today)
-        states = _state_labels()
-        zone = timezone.get_current_timezone()
-        results = [
-            {
-                "number": row["number"],
-                "kind": row["kind"],
-                "state": row["state"],
-                "state_label": states[row["state"]],
-                "channel": row["channel"],
-                "category": {"code": row["category__code"], "name": row["category__name"]},
-                "agency": {"code": row["agency__code"], "name": row["agency__name"]},
-                "officer": row["officer__username"],
-                "subject": row["subject"],
-                "received_at": row["received_at"].astimezone(zone).isoformat(),
-                "due_on": row["due_on"].isoformat(),
-                "due_status": due_status_of(
-                    state=row["state"], due_on=row["due_on"], today=today, horizon=horizon
-                ),
-                "petitioner_name_masked": row["petitioner_name_masked"],
-                "version": row["version"],
-            }
-            for row in page.items
-        ]
-        return Response({"results": results, "next_cursor": page.next_cursor})
+        # Rows encoded here rather than through the serializers above (which document them), and
+        # kept per case version: model instances, 50 nested serializers and encoding the page anew
+        # cost more than the query itself. The shape is the same; a test holds it to CaseSummary.
+        body = inbox_json(items=page.items, next_cursor=page.next_cursor, today=taiwan_date(timezone.now()))
+        return HttpResponse(body, content_type="application/json")
 
 
 @extend_schema_serializer(component_name="CaseEventOut")
