@@ -118,7 +118,10 @@ def case_list_for_user(
     cases = case_scope(user=user).select_related("category", "agency", "officer").defer(*LIST_DEFERRED_FIELDS)
     if state:
         cases = cases.filter(state=state)
-    elif states:
+    elif states and set(states) != OPEN_STATES:
+        # All the open states are `is_open` (a check constraint holds the two together): asking for
+        # the flag alone lets PostgreSQL walk the open-cases index in deadline order and stop at a
+        # page, where a state list makes it misjudge the rows, fetch them all and sort.
         cases = cases.filter(state__in=states)
     if (state and state in OPEN_STATES) or (not state and states and set(states) <= OPEN_STATES):
         cases = cases.filter(is_open=True)  # lets the database use the open-cases partial index

@@ -32,6 +32,7 @@ FILTERS: list[dict[str, Any]] = [
     {"search": "%"},
     {"order": "-received"},
     {"states": sorted(OPEN_STATES), "order": "-received", "category": "road_pothole"},
+    {"category": "no_such_category"},
 ]
 
 
@@ -99,3 +100,29 @@ def test_a_garbled_cursor_or_unknown_filter_is_refused_in_chinese(officer: Any) 
         case_inbox_page(user=officer, due="yesterday")
     with pytest.raises(ApplicationError, match="不明的排序方式"):
         case_inbox_page(user=officer, order="subject")
+
+
+def test_an_officer_renamed_in_this_process_shows_at_once(register: list[Case], officer: Any) -> None:
+    def names() -> set[str]:
+        return {row["officer__display_name"] for row in case_inbox_page(user=officer, mine=True).items}
+
+    assert names() == {officer.display_name}
+    officer.display_name = "林承辦（代理）"
+    officer.save()
+    assert names() == {"林承辦（代理）"}
+
+
+def test_a_category_renamed_by_another_process_shows_within_the_reload_time(
+    register: list[Case], rdec_staff: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from yankao.cases import inbox_query
+
+    def names() -> set[str]:
+        return {row["category__name"] for row in case_inbox_page(user=rdec_staff, category="noise").items}
+
+    before = names()
+    assert before and "噪音（新名稱）" not in before
+    Category.objects.filter(code="noise").update(name="噪音（新名稱）")  # no signal: as another process
+    later = inbox_query.time.monotonic() + inbox_query.inbox_names.RELOAD_SECONDS + 1
+    monkeypatch.setattr(inbox_query.time, "monotonic", lambda: later)
+    assert names() == {"噪音（新名稱）"}
