@@ -45,6 +45,7 @@ from yankao.core.personal_data import (
     phone_normalise,
 )
 from yankao.core.roc_dates import roc_date_format, roc_date_format_compact
+from yankao.core.row_insert import rows_insert
 from yankao.core.selectors.rules import RuleVersion, rule_get, rule_history
 from yankao.core.services.audit import audit_record_for
 from yankao.core.services.numbering import number_next
@@ -133,6 +134,7 @@ def case_intake(
         agency = district if category.routed_to_district and district is not None else category.default_agency
     rule = deadline_rule_for(kind=kind, category=category, channel=channel, on=received_on)
     tracking_code = tracking_code_for_key(idempotency_key) if idempotency_key else _random_tracking_code()
+    identity = petitioner_fields(petitioner)
     try:
         with transaction.atomic():
             number = number_next(prefix=f"{case_kind.number_prefix}{roc_date_format_compact(received_on)}-")
@@ -158,7 +160,7 @@ def case_intake(
                 deadline_rule=rule_label(rule),
                 deadline_unit=rule.unit,
                 assigned_at=received_at,
-                **petitioner_fields(petitioner),
+                **identity,
             )
             # Uniqueness (number, idempotency key) is the database's to decide: a racing retry
             # must reach the IntegrityError below and get the first case, not a validation error.
@@ -170,8 +172,8 @@ def case_intake(
             for upload in attachments:
                 _attach(case=case, upload=upload, at=received_at)
             person = actor if getattr(actor, "is_authenticated", False) else None
-            CaseEvent.objects.bulk_create(
-                [
+            rows_insert(
+                rows=[
                     CaseEvent(
                         case=case,
                         occurred_at=received_at,
@@ -198,7 +200,7 @@ def case_intake(
             audit_record_for(
                 case,
                 action=AuditAction.CREATE,
-                fields=["subject", "description", "category", "agency", *petitioner_fields(petitioner)],
+                fields=["subject", "description", "category", "agency", *identity],
                 detail={"number": number, "channel": channel},
                 actor=actor,
             )
@@ -799,9 +801,9 @@ def _event(
     )
 
 
-def _notice(case: Case, *, purpose: str, body: str, recipient_encrypted: str = "") -> Notice:
+def _notice(case: Case, *, purpose: str, body: str, recipient_encrypted: str = "") -> None:
     channel = "email" if case.petitioner_email_encrypted else "tracking_page"
-    notice = Notice.objects.create(
+    notice = Notice(
         case=case,
         purpose=purpose,
         channel=channel,
@@ -809,9 +811,9 @@ def _notice(case: Case, *, purpose: str, body: str, recipient_encrypted: str = "
         recipient_encrypted=recipient_encrypted,
         created_at=timezone.now(),
     )
+    rows_insert(rows=[notice])
     if channel == "email":
         _notices_send_after_commit()
-    return notice
 
 
 # When this process may next enqueue a deferred sending task (time.monotonic()). One task sends
