@@ -168,7 +168,7 @@ def case_intake(
             case.full_clean(
                 exclude=["category", "agency", "district"], validate_unique=False, validate_constraints=False
             )
-            case.save()
+            rows_insert(rows=[case])
             for upload in attachments:
                 _attach(case=case, upload=upload, at=received_at)
             person = actor if getattr(actor, "is_authenticated", False) else None

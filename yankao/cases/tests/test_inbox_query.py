@@ -121,7 +121,8 @@ def test_a_category_renamed_by_another_process_shows_within_the_reload_time(
         return {row["category__name"] for row in case_inbox_page(user=rdec_staff, category="noise").items}
 
     before = names()
-    assert before and "噪音（新名稱）" not in before
+    assert before
+    assert "噪音（新名稱）" not in before
     Category.objects.filter(code="noise").update(name="噪音（新名稱）")  # no signal: as another process
     later = inbox_query.time.monotonic() + inbox_query.inbox_names.RELOAD_SECONDS + 1
     monkeypatch.setattr(inbox_query.time, "monotonic", lambda: later)

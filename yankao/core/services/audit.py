@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from yankao.core import audit_chain, request_context
 from yankao.core.models import AuditAction, AuditEntry, AuditSeal
+from yankao.core.row_insert import rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def audit_record(
     context = request_context.current()
     actor = actor if actor is not None else context.user
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-    entry = AuditEntry.objects.create(
+    entry = AuditEntry(
         occurred_at=timezone.now(),
         actor_id=actor_id,
         actor_username=actor.get_username() if actor_id is not None else "",
@@ -52,6 +53,7 @@ def audit_record(
         request_id=context.request_id,
         detail=detail or {},
     )
+    rows_insert(rows=[entry])  # the trail is written on every action: the lean insert
     _audit_seal_after_commit()
     return entry
 

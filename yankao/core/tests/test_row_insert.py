@@ -71,3 +71,16 @@ def test_rows_of_two_models_are_refused() -> None:
     with pytest.raises(TypeError):
         rows_insert(rows=[_entry(), CalendarOverride(reason="x")])
     assert not AuditEntry.objects.exists()
+
+
+def test_each_row_gets_its_key_and_a_later_save_updates_it() -> None:
+    kind = CalendarOverride.Kind.values[0]
+    first = CalendarOverride(date=datetime(2031, 12, 2).date(), is_working_day=False, kind=kind, reason="一")
+    second = CalendarOverride(date=datetime(2031, 12, 3).date(), is_working_day=True, kind=kind, reason="二")
+    rows_insert(rows=[first, second])
+    assert CalendarOverride.objects.get(pk=first.pk).reason == "一"
+    assert CalendarOverride.objects.get(pk=second.pk).reason == "二"
+    second.reason = "二（更正）"
+    second.save()
+    assert CalendarOverride.objects.filter(date__year=2031).count() == 2
+    assert CalendarOverride.objects.get(pk=second.pk).reason == "二（更正）"
