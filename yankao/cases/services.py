@@ -135,38 +135,43 @@ def case_intake(
     rule = deadline_rule_for(kind=kind, category=category, channel=channel, on=received_on)
     tracking_code = tracking_code_for_key(idempotency_key) if idempotency_key else _random_tracking_code()
     identity = petitioner_fields(petitioner)
+    case = Case(
+        kind=kind,
+        channel=channel,
+        category=category,
+        agency=agency,
+        state=State.ASSIGNED,
+        subject=subject.strip(),
+        description=description.strip(),
+        location_text=location_text.strip(),
+        district=district,
+        latitude=latitude,
+        longitude=longitude,
+        is_anonymous=petitioner.anonymous,
+        wants_confidentiality=petitioner.confidential,
+        tracking_code_digest=tracking_digest(tracking_code),
+        idempotency_key=idempotency_key or None,
+        received_at=received_at,
+        due_on=due_on_for_rule(rule=rule, start=received_at),
+        deadline_rule=rule_label(rule),
+        deadline_unit=rule.unit,
+        assigned_at=received_at,
+        **identity,
+    )
+    # Uniqueness (number, idempotency key) is the database's to decide: a racing retry
+    # must reach the IntegrityError below and get the first case, not a validation error.
+    # Constraints too: the database enforces them, and validating them here costs a query.
+    # Built and checked before the transaction: every intake of the day waits on the number's row
+    # lock, held from number_next to the commit, so nothing that can be done earlier is done there.
+    case.full_clean(
+        exclude=["number", "category", "agency", "district"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     try:
         with transaction.atomic():
-            number = number_next(prefix=f"{case_kind.number_prefix}{roc_date_format_compact(received_on)}-")
-            case = Case(
-                number=number,
-                kind=kind,
-                channel=channel,
-                category=category,
-                agency=agency,
-                state=State.ASSIGNED,
-                subject=subject.strip(),
-                description=description.strip(),
-                location_text=location_text.strip(),
-                district=district,
-                latitude=latitude,
-                longitude=longitude,
-                is_anonymous=petitioner.anonymous,
-                wants_confidentiality=petitioner.confidential,
-                tracking_code_digest=tracking_digest(tracking_code),
-                idempotency_key=idempotency_key or None,
-                received_at=received_at,
-                due_on=due_on_for_rule(rule=rule, start=received_at),
-                deadline_rule=rule_label(rule),
-                deadline_unit=rule.unit,
-                assigned_at=received_at,
-                **identity,
-            )
-            # Uniqueness (number, idempotency key) is the database's to decide: a racing retry
-            # must reach the IntegrityError below and get the first case, not a validation error.
-            # Constraints too: the database enforces them, and validating them here costs a query.
-            case.full_clean(
-                exclude=["category", "agency", "district"], validate_unique=False, validate_constraints=False
+            case.number = number = number_next(
+                prefix=f"{case_kind.number_prefix}{roc_date_format_compact(received_on)}-"
             )
             rows_insert(rows=[case])
             for upload in attachments:
