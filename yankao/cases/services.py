@@ -45,7 +45,7 @@ from yankao.core.personal_data import (
     phone_normalise,
 )
 from yankao.core.roc_dates import roc_date_format, roc_date_format_compact
-from yankao.core.row_insert import rows_insert
+from yankao.core.row_insert import rows_insert, rows_insert_batch
 from yankao.core.selectors.rules import RuleVersion, rule_get, rule_history
 from yankao.core.services.audit import audit_record_for
 from yankao.core.services.numbering import number_next
@@ -176,47 +176,50 @@ def case_intake(
             rows_insert(rows=[case])
             for upload in attachments:
                 _attach(case=case, upload=upload, at=received_at)
-            person = actor if getattr(actor, "is_authenticated", False) else None
-            rows_insert(
-                rows=[
-                    CaseEvent(
-                        case=case,
-                        occurred_at=received_at,
-                        actor=person,
-                        kind="intake",
-                        to_state=State.RECEIVED,
-                        public=True,
-                        note="收件",
+            # The timeline, the audit entry and the receipt go to the database in one round trip:
+            # the day's number lock is held until the commit.
+            with rows_insert_batch():
+                person = actor if getattr(actor, "is_authenticated", False) else None
+                rows_insert(
+                    rows=[
+                        CaseEvent(
+                            case=case,
+                            occurred_at=received_at,
+                            actor=person,
+                            kind="intake",
+                            to_state=State.RECEIVED,
+                            public=True,
+                            note="收件",
+                        ),
+                        CaseEvent(
+                            case=case,
+                            occurred_at=received_at,
+                            actor=person,
+                            action=Action.ASSIGN,
+                            kind=Action.ASSIGN,
+                            from_state=State.RECEIVED,
+                            to_state=State.ASSIGNED,
+                            public=True,
+                            note=f"分派{agency.name}辦理",
+                            data={"agency": agency.code},
+                        ),
+                    ]
+                )
+                audit_record_for(
+                    case,
+                    action=AuditAction.CREATE,
+                    fields=["subject", "description", "category", "agency", *identity],
+                    detail={"number": number, "channel": channel},
+                    actor=actor,
+                )
+                _notice(
+                    case,
+                    purpose=Notice.Purpose.RECEIPT,
+                    body=(
+                        f"您的陳情已收件，案件編號 {number}，由{agency.name}辦理，"
+                        f"預定於{roc_date_format(case.due_on)}前答復。"
                     ),
-                    CaseEvent(
-                        case=case,
-                        occurred_at=received_at,
-                        actor=person,
-                        action=Action.ASSIGN,
-                        kind=Action.ASSIGN,
-                        from_state=State.RECEIVED,
-                        to_state=State.ASSIGNED,
-                        public=True,
-                        note=f"分派{agency.name}辦理",
-                        data={"agency": agency.code},
-                    ),
-                ]
-            )
-            audit_record_for(
-                case,
-                action=AuditAction.CREATE,
-                fields=["subject", "description", "category", "agency", *identity],
-                detail={"number": number, "channel": channel},
-                actor=actor,
-            )
-            _notice(
-                case,
-                purpose=Notice.Purpose.RECEIPT,
-                body=(
-                    f"您的陳情已收件，案件編號 {number}，由{agency.name}辦理，"
-                    f"預定於{roc_date_format(case.due_on)}前答復。"
-                ),
-            )
+                )
     except IntegrityError:
         # A retry (or two racing) of a submission already stored: return the stored case.
         existing = Case.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None

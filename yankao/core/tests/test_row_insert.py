@@ -84,3 +84,34 @@ def test_each_row_gets_its_key_and_a_later_save_updates_it() -> None:
     second.save()
     assert CalendarOverride.objects.filter(date__year=2031).count() == 2
     assert CalendarOverride.objects.get(pk=second.pk).reason == "二（更正）"
+
+
+def test_a_batch_writes_its_rows_together_when_it_ends(officer) -> None:
+    from yankao.core.row_insert import rows_insert_batch
+
+    kind = CalendarOverride.Kind.values[0]
+    override = CalendarOverride(
+        date=datetime(2031, 12, 4).date(), is_working_day=True, kind=kind, reason="補班"
+    )
+    entries = [_entry(actor=officer, target_id="21"), _entry(target_id="22")]
+    with rows_insert_batch():
+        rows_insert(rows=entries)
+        with rows_insert_batch():  # an inner block is sent by the outer one
+            rows_insert(rows=[override])
+        assert not AuditEntry.objects.exists()
+        assert not CalendarOverride.objects.filter(reason="補班").exists()
+    assert [AuditEntry.objects.get(pk=entry.pk).target_id for entry in entries] == ["21", "22"]
+    assert CalendarOverride.objects.get(pk=override.pk).reason == "補班"
+
+
+def test_a_batch_that_raises_writes_nothing() -> None:
+    from yankao.core.row_insert import rows_insert_batch
+
+    def service() -> None:
+        with rows_insert_batch():
+            rows_insert(rows=[_entry()])
+            raise RuntimeError("the service failed half-way")
+
+    with pytest.raises(RuntimeError):
+        service()
+    assert not AuditEntry.objects.exists()
