@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from yankao.api.cases.inbox_rows import inbox_json
 from yankao.api.core.views import AgencyRefSerializer
+from yankao.api.serializer_prototypes import PrototypeFieldsSerializer
 from yankao.cases.inbox_query import case_inbox_page
 from yankao.cases.models import Case, Category, Channel
 from yankao.cases.permissions import can_register_case
@@ -239,7 +240,7 @@ class CaseDetailApi(APIView):
 
 
 @extend_schema_serializer(component_name="PetitionerIn")
-class PetitionerInSerializer(serializers.Serializer[Any]):
+class PetitionerInSerializer(PrototypeFieldsSerializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=60, label="姓名")
     phone = serializers.CharField(required=False, allow_blank=True, max_length=30, label="電話")
     email = serializers.EmailField(required=False, allow_blank=True, label="電子郵件")
@@ -257,7 +258,7 @@ class PetitionCreateApi(APIView):
     """Register a petition from a staff client. An `Idempotency-Key` header makes a retry safe."""
 
     @extend_schema_serializer(component_name="PetitionIn")
-    class InputSerializer(serializers.Serializer[Any]):
+    class InputSerializer(PrototypeFieldsSerializer):
         category = CategoryCodeField(error_messages={"required": "請提供類別代碼。"})
         channel = serializers.ChoiceField(
             choices=Channel.choices,
