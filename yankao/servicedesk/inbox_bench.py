@@ -16,10 +16,12 @@ from yankao.core.bench_runner import bench_login, manage_in_child
 from yankao.servicedesk.bench import (
     DEMO_PASSWORD,
     INBOX_P95_GOAL_MS,
+    INBOX_PAGE_GOAL,
     INBOX_THROUGHPUT_GOAL,
     POSTGRES_ADMIN_URL,
     SEED,
     TARGETS,
+    inbox_page_goal_met,
 )
 from yankao.servicedesk.demo import VERSION as DEMO_VERSION
 
@@ -62,19 +64,23 @@ def _database_ready(ctx: Any) -> str:
     return DATABASE_URL
 
 
-def _figure(name: str, comparison: Any) -> Figure:
-    met = (
-        comparison.errors == 0
-        and comparison.subject.p95_ms < INBOX_P95_GOAL_MS
-        and comparison.throughput_ratio >= INBOX_THROUGHPUT_GOAL
-    )
+def _figure(name: str, comparison: Any, *, page: bool) -> Figure:
+    if page:  # the HTML page: judged as servicedesk.inbox is (see INBOX_PAGE_PEER_RPS)
+        met, goal = inbox_page_goal_met(comparison), INBOX_PAGE_GOAL
+    else:
+        met = (
+            comparison.errors == 0
+            and comparison.subject.p95_ms < INBOX_P95_GOAL_MS
+            and comparison.throughput_ratio >= INBOX_THROUGHPUT_GOAL
+        )
+        goal = "p95 < 150 ms and >= 0.3x the bare view's req/s"
     return Figure(
         name=name,
         value=comparison.subject.p95_ms,
         unit="ms p95",
         baseline_name="bare view p95",
         baseline_value=comparison.baseline.p95_ms,
-        goal="p95 < 150 ms and >= 0.3x the bare view's req/s",
+        goal=goal,
         goal_met=met,
         extra=comparison.as_extra(),
     )
@@ -86,7 +92,7 @@ def inbox_postgres(ctx: Any) -> list[Figure]:
     server = ctx.server(database_url=url)
     cookie = bench_login(server, username="officer", password=DEMO_PASSWORD)
     comparison = ctx.http_compare("/console/cases/", headers={"Cookie": cookie}, database_url=url)
-    return [_figure("servicedesk.inbox_postgres", comparison)]
+    return [_figure("servicedesk.inbox_postgres", comparison, page=True)]
 
 
 @benchmark(module="servicedesk", name="inbox_api_postgres")
@@ -96,4 +102,4 @@ def inbox_api_postgres(ctx: Any) -> list[Figure]:
     comparison = ctx.http_compare(
         "/api/v1/cases", headers={"Authorization": f"Token {token}"}, database_url=url
     )
-    return [_figure("servicedesk.inbox_api_postgres", comparison)]
+    return [_figure("servicedesk.inbox_api_postgres", comparison, page=False)]
