@@ -9,7 +9,7 @@ same rows and cursors: tests hold the two to the same answers for every filter, 
 The statement reads the case table alone. Joining the category, agency and officer tripled
 PostgreSQL's planning time (0.12 to 0.65 ms, more than the page's execution); their codes and names
 come from `inbox_names`, a per-process table of a few hundred rows kept fresh as the engine's other
-caches are (signals here, `RELOAD_SECONDS` across processes).
+caches are (signals in `cases.signals`, `RELOAD_SECONDS` across processes).
 """
 
 import threading
@@ -124,22 +124,22 @@ class _InboxNames:
     def category_ids(self, code: str) -> list[int]:
         ids = [pk for pk, (known, _name) in self.categories().items() if known == code]
         if not ids:
-            self._load_categories()
-            ids = [pk for pk, (known, _name) in self._categories.items() if known == code]
+            ids = [pk for pk, (known, _name) in self._load_categories().items() if known == code]
         return ids
 
-    def _load_categories(self) -> None:
+    def _load_categories(self) -> dict[int, tuple[str, str]]:
+        # Callers use the table returned, not the attribute: a clear() may come in between.
         loaded = {pk: (code, name) for pk, code, name in Category.objects.values_list("pk", "code", "name")}
         with self._lock:
             self._categories = loaded
+        return loaded
 
     def fill(self, rows: list[dict[str, Any]]) -> None:
         """Put each row's category, agency and officer codes and names in, under their ROW_KEYS names."""
         self._fresh()
         categories, agencies, officers = self._categories, self._agencies, self._officers
         if any(row["category_id"] not in categories for row in rows):
-            self._load_categories()
-            categories = self._categories
+            categories = self._load_categories()
         if any(row["agency_id"] not in agencies for row in rows):
             loaded = {
                 pk: (code, name, short_name)
@@ -149,7 +149,7 @@ class _InboxNames:
             }
             with self._lock:
                 self._agencies = agencies = loaded
-        missing = {row["officer_id"] for row in rows if row["officer_id"] is not None} - officers.keys()
+        missing = _officer_ids(rows) - officers.keys()
         if missing:
             found = {
                 pk: (username, display_name)
@@ -159,7 +159,10 @@ class _InboxNames:
             }
             with self._lock:
                 self._officers.update(found)
-            officers = self._officers
+            # This page's officers from what was known and what was just read, not from the table
+            # again: a clear() in another thread may have replaced it in between.
+            known = {pk: officers[pk] for pk in _officer_ids(rows) & officers.keys()}
+            officers = {**known, **found}
         for row in rows:
             row["category__code"], row["category__name"] = categories[row.pop("category_id")]
             row["agency__code"], row["agency__name"], row["agency__short_name"] = agencies[
@@ -169,6 +172,10 @@ class _InboxNames:
             row["officer__username"], row["officer__display_name"] = (
                 officers.get(officer, ("", "")) if officer is not None else (None, None)
             )
+
+
+def _officer_ids(rows: list[dict[str, Any]]) -> set[int]:
+    return {row["officer_id"] for row in rows if row["officer_id"] is not None}
 
 
 inbox_names = _InboxNames()
