@@ -12,17 +12,6 @@ def _auth(user) -> dict[str, str]:
     return {"Authorization": f"Token {user_token_rotate(user=user)}"}
 
 
-def _case(subject: str = "路面坑洞") -> Case:
-    return case_intake(
-        kind="petition",
-        channel="web",
-        category=Category.objects.get(code="road_pothole"),
-        subject=subject,
-        description="建國路口坑洞",
-        petitioner=Petitioner(name="王小明", phone="0912345678"),
-    ).case
-
-
 PETITION = {
     "category": "road_pothole",
     "channel": "hotline",
@@ -32,8 +21,8 @@ PETITION = {
 }
 
 
-def test_the_inbox_pages_by_cursor_and_masks_the_petitioner(client, officer):
-    cases = [_case() for _ in range(3)]
+def test_the_inbox_pages_by_cursor_and_masks_the_petitioner(client, officer, file_case):
+    cases = [file_case() for _ in range(3)]
     headers = _auth(officer)
     first = client.get("/api/v1/cases", {"limit": 2}, headers=headers)
     assert first.status_code == 200
@@ -54,8 +43,8 @@ def test_a_bad_limit_is_a_chinese_400(client, officer):
     assert "每頁筆數" in response.json()["limit"][0]
 
 
-def test_the_detail_has_the_timeline_but_no_personal_data(client, officer):
-    case = _case()
+def test_the_detail_has_the_timeline_but_no_personal_data(client, officer, file_case):
+    case = file_case()
     response = client.get(f"/api/v1/cases/{case.number}", headers=_auth(officer))
     assert response.status_code == 200
     body = response.json()
@@ -111,8 +100,8 @@ def test_the_auditor_may_not_register(client, auditor):
     assert response.status_code == 403
 
 
-def test_reply_with_the_shown_version_and_409_on_a_stale_one(client, officer):
-    case = _case()
+def test_reply_with_the_shown_version_and_409_on_a_stale_one(client, officer, file_case):
+    case = file_case()
     case = case_accept(case=case, user=officer, expected_version=case.version)
     headers = _auth(officer)
     stale = client.post(
@@ -143,8 +132,7 @@ def test_the_inbox_rows_have_exactly_the_documented_shape(client, officer):
     import json
 
     from yankao.api.cases.views import CaseSummarySerializer
-    from yankao.cases.models import Case, Category
-    from yankao.cases.services import Petitioner, case_intake
+    from yankao.cases.models import Case
 
     case_intake(
         kind="petition",

@@ -7,7 +7,7 @@ import pytest
 
 from yankao.api.cases import inbox_rows
 from yankao.cases.models import Category
-from yankao.cases.services import Petitioner, case_accept, case_intake
+from yankao.cases.services import case_accept
 from yankao.core.services.users import user_token_rotate
 
 
@@ -18,17 +18,6 @@ def fresh_rows():
     inbox_rows._ROWS.clear()
 
 
-def _petition(subject: str = "路面坑洞"):
-    return case_intake(
-        kind="petition",
-        channel="web",
-        category=Category.objects.get(code="road_pothole"),
-        subject=subject,
-        description="建國路口坑洞",
-        petitioner=Petitioner(name="王小明", phone="0912345678"),
-    ).case
-
-
 def _rows(client, headers, **params) -> dict[str, dict]:
     response = client.get("/api/v1/cases", params, headers=headers)
     assert response.status_code == 200
@@ -36,8 +25,8 @@ def _rows(client, headers, **params) -> dict[str, dict]:
     return {row["number"]: row for row in response.json()["results"]}
 
 
-def test_a_case_taken_up_between_two_polls_shows_its_new_state(client, officer, fresh_rows):
-    case = _petition()
+def test_a_case_taken_up_between_two_polls_shows_its_new_state(client, officer, fresh_rows, file_case):
+    case = file_case()
     headers = {"Authorization": f"Token {user_token_rotate(user=officer)}"}
     before = _rows(client, headers)[case.number]
     assert (before["state"], before["state_label"], before["officer"]) == ("assigned", "已分派", None)
@@ -53,9 +42,9 @@ def test_a_case_taken_up_between_two_polls_shows_its_new_state(client, officer, 
     assert after["version"] == before["version"] + 1
 
 
-def test_a_kept_row_is_the_same_text_as_a_freshly_encoded_one(client, officer, fresh_rows):
+def test_a_kept_row_is_the_same_text_as_a_freshly_encoded_one(client, officer, fresh_rows, file_case):
     for subject in ("路燈不亮", "行人\u2028專用道", '招牌"掉落"'):
-        _petition(subject)
+        file_case(subject)
     headers = {"Authorization": f"Token {user_token_rotate(user=officer)}"}
     fresh = client.get("/api/v1/cases", headers=headers).content
     kept = client.get("/api/v1/cases", headers=headers).content
@@ -65,8 +54,8 @@ def test_a_kept_row_is_the_same_text_as_a_freshly_encoded_one(client, officer, f
     assert {row["subject"] for row in json.loads(kept)["results"]} >= {"行人\u2028專用道", '招牌"掉落"'}
 
 
-def test_each_language_has_its_own_rows(client, officer, fresh_rows):
-    case = _petition()
+def test_each_language_has_its_own_rows(client, officer, fresh_rows, file_case):
+    case = file_case()
     headers = {"Authorization": f"Token {user_token_rotate(user=officer)}"}
     chinese = _rows(client, headers)[case.number]
     english = _rows(client, {**headers, "Accept-Language": "en"})[case.number]
@@ -74,8 +63,10 @@ def test_each_language_has_its_own_rows(client, officer, fresh_rows):
     assert english["state_label"] == "Dispatched"
 
 
-def test_a_renamed_category_shows_once_the_kept_rows_have_aged_out(client, officer, fresh_rows, monkeypatch):
-    case = _petition()
+def test_a_renamed_category_shows_once_the_kept_rows_have_aged_out(
+    client, officer, fresh_rows, file_case, monkeypatch
+):
+    case = file_case()
     headers = {"Authorization": f"Token {user_token_rotate(user=officer)}"}
     assert _rows(client, headers)[case.number]["category"]["name"] != "道路坑洞（新名稱）"
     category = Category.objects.get(code="road_pothole")
@@ -87,9 +78,9 @@ def test_a_renamed_category_shows_once_the_kept_rows_have_aged_out(client, offic
     assert _rows(client, headers)[case.number]["category"]["name"] == "道路坑洞（新名稱）"
 
 
-def test_the_kept_rows_are_bounded(client, officer, fresh_rows, monkeypatch):
+def test_the_kept_rows_are_bounded(client, officer, fresh_rows, file_case, monkeypatch):
     for subject in ("一", "二", "三"):
-        _petition(subject)
+        file_case(subject)
     monkeypatch.setattr(inbox_rows, "ROWS_KEPT_MAX", 2)
     headers = {"Authorization": f"Token {user_token_rotate(user=officer)}"}
     assert len(_rows(client, headers)) == 3
